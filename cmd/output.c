@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Errors, help, flag parsing and output formats shared by every verb. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmd.h"
+#include "common/cleanup.h"
+#include "common/util.h"
+
+int
+cmd_fail (rcr_error_t *err)
+{
+  fprintf (stderr, "Error: %s\n", (err && *err) ? (*err)->msg : "unknown error");
+  rcr_error_release (err);
+  return RCR_EXIT_FAILURE;
+}
+
+int
+cmd_usage_error (const struct rcr_verb *verb, const char *fmt, ...)
+{
+  va_list ap;
+  fputs ("Error: ", stderr);
+  va_start (ap, fmt);
+  vfprintf (stderr, fmt, ap);
+  va_end (ap);
+  fprintf (stderr, "\nSee 'rcr %s --help'\n", verb->name);
+  return RCR_EXIT_FAILURE;
+}
+
+int
+cmd_print_help (const struct rcr_verb *verb)
+{
+  printf ("%s\n\nUsage:\n%s", verb->summary, verb->usage);
+  return 0;
+}
+
+static const struct cmd_option *
+find_long (const struct cmd_option *opts, const char *name, size_t len)
+{
+  for (; opts->name; opts++)
+    if (strlen (opts->name) == len && strncmp (opts->name, name, len) == 0)
+      return opts;
+  return NULL;
+}
+
+static const struct cmd_option *
+find_short (const struct cmd_option *opts, char c)
+{
+  for (; opts->name; opts++)
+    if (opts->short_name == c)
+      return opts;
+  return NULL;
+}
+
+int
+cmd_getopt (const struct rcr_verb *verb, int argc, char **argv, const struct cmd_option *opts, int *optind,
+            const char **optarg)
+{
+  /* position inside a group of short flags such as "-it" */
+  static const char *short_pos;
+  const struct cmd_option *o;
+  const char *a;
+
+  *optarg = NULL;
+  if (short_pos && *short_pos)
+    goto short_flag;
+  short_pos = NULL;
+  if (*optind >= argc)
+    return 0;
+  a = argv[*optind];
+  if (a[0] != '-' || a[1] == '\0')
+    return 0;
+  if (strcmp (a, "--") == 0)
+    {
+      (*optind)++;
+      return 0;
+    }
+  if (a[1] == '-')
+    {
+      const char *name = a + 2, *eq = strchr (name, '=');
+      size_t len = eq ? (size_t)(eq - name) : strlen (name);
+      (*optind)++;
+      if (len == 4 && strncmp (name, "help", 4) == 0)
+        return 'h';
+      o = find_long (opts, name, len);
+      if (o == NULL)
+        {
+          cmd_usage_error (verb, "unknown flag: --%.*s", (int)len, name);
+          return '?';
+        }
+      if (!o->has_arg)
+        {
+          if (eq && strcmp (eq + 1, "true") != 0)
+            {
+              /* podman accepts --flag=true|false for booleans */
+              if (strcmp (eq + 1, "false") == 0)
+                return -o->id;
+              cmd_usage_error (verb, "invalid argument \"%s\" for \"--%s\" flag: use true or false", eq + 1, o->name);
+              return '?';
+            }
+          return o->id;
+        }
+      if (eq)
+        *optarg = eq + 1;
+      else if (*optind < argc)
+        *optarg = argv[(*optind)++];
+      else
+        {
+          cmd_usage_error (verb, "flag needs an argument: --%s", o->name);
+          return '?';
+        }
+      return o->id;
+    }
+  short_pos = a + 1;
+  (*optind)++;
+
+short_flag:
+  {
+    char c = *short_pos++;
+    if (c == 'h')
+      {
+        short_pos = NULL;
+        return 'h';
+      }
+    o = find_short (opts, c);
+    if (o == NULL)
+      {
+        short_pos = NULL;
+        cmd_usage_error (verb, "unknown shorthand flag: '%c' in -%c", c, c);
+        return '?';
+      }
+    if (!o->has_arg)
+      return o->id;
+    if (*short_pos)
+      *optarg = short_pos;
+    else if (*optind < argc)
+      *optarg = argv[(*optind)++];
+    else
+      {
+        short_pos = NULL;
+        cmd_usage_error (verb, "flag needs an argument: '%c' in -%c", c, c);
+        return '?';
+      }
+    short_pos = NULL;
+    return o->id;
+  }
+}
+
+void
+cmd_print_json (json_object *obj)
+{
+  puts (json_object_to_json_string_ext (obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+                                                 | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static bool
+yaml_needs_quotes (const char *s)
+{
+  if (*s == '\0' || isspace ((unsigned char)s[0]) || strchr ("-?:,[]{}#&*!|>'\"%@`", s[0]))
+    return true;
+  if (strcmp (s, "true") == 0 || strcmp (s, "false") == 0 || strcmp (s, "null") == 0)
+    return true;
+  if (strstr (s, ": ") || strstr (s, " #") || strchr (s, '\n'))
+    return true;
+  for (const char *p = s; *p; p++)
+    if (!isdigit ((unsigned char)*p) && *p != '.')
+      return false;
+  return true; /* looks like a number */
+}
+
+static void
+yaml_scalar (json_object *v)
+{
+  if (v == NULL)
+    fputs ("null", stdout);
+  else if (json_object_is_type (v, json_type_string))
+    {
+      const char *s = json_object_get_string (v);
+      if (yaml_needs_quotes (s))
+        fputs (json_object_to_json_string_ext (v, JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
+      else
+        fputs (s, stdout);
+    }
+  else
+    fputs (json_object_to_json_string (v), stdout);
+}
+
+static bool
+is_container (json_object *v)
+{
+  return v && (json_object_is_type (v, json_type_object) || json_object_is_type (v, json_type_array));
+}
+
+static bool
+is_empty_container (json_object *v)
+{
+  if (json_object_is_type (v, json_type_object))
+    return json_object_object_length (v) == 0;
+  return json_object_array_length (v) == 0;
+}
+
+static void yaml_value (json_object *v, int indent);
+
+static void
+yaml_object (json_object *obj, int indent, bool first_inline)
+{
+  bool first = true;
+  json_object_object_foreach (obj, key, val)
+  {
+    if (!(first && first_inline))
+      printf ("%*s", indent, "");
+    first = false;
+    printf ("%s:", key);
+    if (is_container (val) && !is_empty_container (val))
+      {
+        putchar ('\n');
+        yaml_value (val, json_object_is_type (val, json_type_array) ? indent : indent + 2);
+      }
+    else
+      {
+        putchar (' ');
+        if (is_container (val))
+          fputs (json_object_is_type (val, json_type_array) ? "[]" : "{}", stdout);
+        else
+          yaml_scalar (val);
+        putchar ('\n');
+      }
+  }
+}
+
+static void
+yaml_value (json_object *v, int indent)
+{
+  if (json_object_is_type (v, json_type_object))
+    yaml_object (v, indent, false);
+  else if (json_object_is_type (v, json_type_array))
+    for (size_t i = 0; i < json_object_array_length (v); i++)
+      {
+        json_object *e = json_object_array_get_idx (v, i);
+        printf ("%*s- ", indent, "");
+        if (json_object_is_type (e, json_type_object) && !is_empty_container (e))
+          yaml_object (e, indent + 2, true);
+        else
+          {
+            yaml_scalar (e);
+            putchar ('\n');
+          }
+      }
+}
+
+void
+cmd_print_yaml (json_object *obj)
+{
+  yaml_value (obj, 0);
+}
+
+/* Looks up ".A.B.C" with case-insensitive keys, as Go templates over podman's structs let
+   users write {{.Host.Kernel}} for the JSON key host.kernel. */
+static json_object *
+template_lookup (json_object *obj, const char *path, size_t len)
+{
+  const char *p = path, *end = path + len;
+
+  if (len == 1 && *p == '.')
+    return obj;
+  while (p < end)
+    {
+      const char *seg, *dot;
+      size_t seglen;
+      json_object *next = NULL;
+
+      if (*p != '.')
+        return NULL;
+      seg = p + 1;
+      dot = memchr (seg, '.', (size_t)(end - seg));
+      seglen = dot ? (size_t)(dot - seg) : (size_t)(end - seg);
+      if (obj == NULL || !json_object_is_type (obj, json_type_object))
+        return NULL;
+      json_object_object_foreach (obj, key, val) if (strlen (key) == seglen && strncasecmp (key, seg, seglen) == 0)
+      {
+        next = val;
+        break;
+      }
+      if (next == NULL)
+        return NULL;
+      obj = next;
+      p = seg + seglen;
+    }
+  return obj;
+}
+
+static void
+print_template_value (json_object *v, bool as_json)
+{
+  if (as_json || is_container (v))
+    fputs (json_object_to_json_string_ext (v, JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
+  else if (v == NULL)
+    fputs ("<no value>", stdout);
+  else
+    fputs (json_object_get_string (v), stdout);
+}
+
+int
+cmd_print_formatted (const struct rcr_verb *verb, const char *format, json_object *obj)
+{
+  const char *p = format;
+  cleanup_free char *out = NULL;
+
+  if (strcasecmp (format, "json") == 0 || strcmp (format, "{{json .}}") == 0)
+    {
+      cmd_print_json (obj);
+      return 0;
+    }
+  /* Validate the whole template before printing anything. */
+  for (int pass = 0; pass < 2; pass++)
+    {
+      for (p = format; *p;)
+        {
+          const char *open = strstr (p, "{{"), *close, *expr, *expr_end;
+          bool as_json = false;
+          json_object *v;
+
+          if (open == NULL)
+            {
+              if (pass)
+                fputs (p, stdout);
+              break;
+            }
+          if (pass)
+            fwrite (p, 1, (size_t)(open - p), stdout);
+          close = strstr (open, "}}");
+          if (close == NULL)
+            return cmd_usage_error (verb, "template: unclosed action in \"%s\"", format);
+          expr = open + 2;
+          expr_end = close;
+          while (expr < expr_end && *expr == ' ')
+            expr++;
+          while (expr_end > expr && expr_end[-1] == ' ')
+            expr_end--;
+          if (expr_end - expr > 5 && strncmp (expr, "json ", 5) == 0)
+            {
+              as_json = true;
+              expr += 5;
+            }
+          if (expr >= expr_end || *expr != '.')
+            return cmd_usage_error (
+                verb, "template: unsupported action \"%.*s\" (supported: {{.Field.Sub}}, {{json .Field}})",
+                (int)(close - open - 2), open + 2);
+          v = template_lookup (obj, expr, (size_t)(expr_end - expr));
+          if (v == NULL && pass == 0)
+            return cmd_usage_error (verb, "template: can't evaluate field \"%.*s\"", (int)(expr_end - expr), expr);
+          if (pass)
+            print_template_value (v, as_json);
+          p = close + 2;
+        }
+    }
+  putchar ('\n');
+  return 0;
+}
