@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Shared pieces of `make check` and `make demo` (run as root): the unprivileged test user,
+# the local registry, the fixture images and the user's registries.conf.
+# Sourced, not run. Every function is idempotent.
+
+RCR_TEST_USER=${RCR_TEST_USER:-rcr-test}
+
+log() { printf '== %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Creates the test user with subordinate id ranges and an XDG runtime dir; also relaxes
+# /dev/fuse and /dev/net/tun to 0666 as workstation distributions ship them.
+setup_test_user() {
+  local user=$RCR_TEST_USER uid
+  if ! id -u "$user" >/dev/null 2>&1; then
+    useradd --create-home --shell /bin/bash "$user"
+  fi
+  uid=$(id -u "$user")
+  ensure_subid_range /etc/subuid "$user" --add-subuids
+  ensure_subid_range /etc/subgid "$user" --add-subgids
+  install -d -m 0700 -o "$user" -g "$(id -gn "$user")" "/run/user/$uid"
+  local dev
+  for dev in /dev/fuse /dev/net/tun; do
+    if [ -c "$dev" ] && [ "$(stat -c %a "$dev")" != 666 ]; then
+      chmod 0666 "$dev"
+    fi
+  done
+  RCR_TEST_UID=$uid
+  RCR_TEST_HOME=$(getent passwd "$user" | cut -d: -f6)
+}
+
+# Adds a 65536-id range after the highest range in use when the user has none.
+ensure_subid_range() {
+  local file=$1 user=$2 flag=$3 uid start
+  uid=$(id -u "$user")
+  touch "$file"
+  if grep -qE "^($user|$uid):[0-9]+:[0-9]+$" "$file"; then
+    return 0
+  fi
+  start=$(awk -F: 'BEGIN { m = 100000 } NF == 3 && $2 + $3 > m { m = $2 + $3 } END { print m }' "$file")
+  usermod "$flag" "$start-$((start + 65535))" "$user"
+}
+
+# Removes what earlier runs left in the test user's rcr directories (never crossing a mount).
+reset_test_user_state() {
+  local uid=$RCR_TEST_UID home=$RCR_TEST_HOME
+  rm -rf --one-file-system "$home/.local/share/rcr" "/run/user/$uid/rcr" "/tmp/rcr-$uid"
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Starts Debian's docker-registry (the CNCF distribution registry) on 127.0.0.1 with its
+# storage under $1; sets REGISTRY (host:port) and REGISTRY_PID.
+start_registry() {
+  local dir=$1 port i
+  port=$(free_port)
+  mkdir -p "$dir/data"
+  cat >"$dir/config.yml" <<YAML
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+YAML
+  docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+  REGISTRY_PID=$!
+  REGISTRY=127.0.0.1:$port
+  for i in $(seq 1 100); do
+    if curl -fsS -o /dev/null "http://$REGISTRY/v2/" 2>/dev/null; then
+      log "registry up at $REGISTRY (pid $REGISTRY_PID)"
+      return 0
+    fi
+    kill -0 "$REGISTRY_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$dir/registry.log" >&2
+  die "docker-registry did not answer on $REGISTRY"
+}
+
+stop_registry() {
+  if [ -n "${REGISTRY_PID:-}" ] && kill -0 "$REGISTRY_PID" 2>/dev/null; then
+    kill "$REGISTRY_PID"
+    wait "$REGISTRY_PID" 2>/dev/null || true
+  fi
+  REGISTRY_PID=
+}
+
+# Builds the OCI layouts from busybox-static and pushes them with skopeo, an independent
+# client, so that no rcr code produced what rcr is tested against.
+push_fixtures() {
+  local src=$1 dir=$2
+  python3 "$src/tests/fixtures/build-images.py" "$dir/oci" >"$dir/build-images.log"
+  "$src/tests/fixtures/push.sh" "$dir/oci" "$REGISTRY"
+}
+
+# The test user's ~/.config/containers/registries.conf (podman's v2 format): docker.io is
+# mirrored by the local registry, so `rcr run alpine` works literally and offline.
+write_registries_conf() {
+  local user=$RCR_TEST_USER home=$RCR_TEST_HOME group
+  group=$(id -gn "$user")
+  install -d -o "$user" -g "$group" -m 0755 "$home/.config" "$home/.config/containers"
+  cat >"$home/.config/containers/registries.conf" <<TOML
+# written by rcr's test harness: docker.io is served by the local test registry
+unqualified-search-registries = ["docker.io"]
+
+[[registry]]
+prefix = "docker.io"
+location = "docker.io"
+
+[[registry.mirror]]
+location = "$REGISTRY"
+insecure = true
+
+[[registry]]
+location = "$REGISTRY"
+insecure = true
+TOML
+  chown "$user:$group" "$home/.config/containers/registries.conf"
+}
+
+# Runs a command as the test user with a clean, explicit environment.
+as_test_user() {
+  runuser -u "$RCR_TEST_USER" -- env -i \
+    HOME="$RCR_TEST_HOME" USER="$RCR_TEST_USER" LOGNAME="$RCR_TEST_USER" \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    XDG_RUNTIME_DIR="/run/user/$RCR_TEST_UID" LANG=C.UTF-8 TERM="${TERM:-dumb}" \
+    RCR_TEST_REGISTRY="${REGISTRY:-}" RCR_TEST_STRICT="${RCR_TEST_STRICT:-0}" \
+    RCR_BIN="${RCR_BIN:-}" RCR_TESTS="${RCR_TESTS:-}" RCR_FIXTURES="${RCR_FIXTURES:-}" \
+    "$@"
+}
