@@ -46,6 +46,15 @@ rcr_xstrdup (const char *s)
 }
 
 char *
+rcr_xstrndup (const char *s, size_t n)
+{
+  char *r = strndup (s, n);
+  if (r == NULL)
+    abort ();
+  return r;
+}
+
+char *
 rcr_strdup_printf (const char *fmt, ...)
 {
   va_list ap;

@@ -31,6 +31,7 @@ char *rcr_find_executable (const char *name);
 /* malloc'd printf; aborts on out-of-memory like every allocation in rcr. */
 char *rcr_strdup_printf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 char *rcr_xstrdup (const char *s);
+char *rcr_xstrndup (const char *s, size_t n);
 void *rcr_xmalloc0 (size_t size);
 void *rcr_xrealloc (void *p, size_t size);
 

@@ -24,3 +24,14 @@ void rcr_idtool_clear (struct rcr_idtool *t);
 int rcr_userns_run_single (int (*fn) (void *), void *arg, int extra_flags, int *status, rcr_error_t *err);
 
 #endif
+
+/* The work a mapped child does; a failure's message travels back to the parent. */
+typedef int (*rcr_userns_fn) (void *arg, rcr_error_t *err);
+
+/* Runs fn(arg) in a forked child that is root (uid/gid 0) of a new user namespace mapped
+   like a rootless container: 0 → the caller, 1.. → the caller's subordinate ranges, written
+   by newuidmap/newgidmap. extra_flags are unshared with the user namespace (CLONE_NEWNS,
+   ...). As real root, fn runs in a plain child with the extra flags only. Fails with the
+   usermod hint when the user has no subordinate ranges. With exit_status NULL a child
+   exiting non-zero is an error; otherwise its status (128+N for signal N) lands there. */
+int rcr_userns_run_mapped (rcr_userns_fn fn, void *arg, int extra_flags, int *exit_status, rcr_error_t *err);

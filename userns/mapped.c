@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* "Run this in the user namespace": a child unshares, the parent maps it with the setuid
+   helpers, the child becomes root inside and runs the work. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/util.h"
+#include "userns/subid.h"
+#include "userns/userns.h"
+
+extern char **environ;
+
+#define ERRMSG_MAX 4096
+
+static int
+read_full (int fd, void *buf, size_t len)
+{
+  char *p = buf;
+  while (len > 0)
+    {
+      ssize_t n = read (fd, p, len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return -1;
+      p += n;
+      len -= (size_t)n;
+    }
+  return 0;
+}
+
+static int
+write_full (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  while (len > 0)
+    {
+      ssize_t n = write (fd, p, len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return -1;
+      p += n;
+      len -= (size_t)n;
+    }
+  return 0;
+}
+
+/* newuidmap PID 0 OWN 1 1 START COUNT ... */
+static int
+run_idmap_tool (const char *tool, pid_t pid, uint64_t own, const struct rcr_id_range *ranges, size_t n,
+                rcr_error_t *err)
+{
+  cleanup_free struct rcr_id_map *map = NULL;
+  size_t n_map = rcr_idmap_build (own, ranges, n, &map);
+  size_t argc = 2 + 3 * n_map + 1;
+  char **argv = rcr_xmalloc0 (argc * sizeof (char *));
+  cleanup_free char *path = rcr_find_executable (tool);
+  pid_t child;
+  int status, ret = 0;
+  size_t k = 0;
+
+  if (path == NULL)
+    {
+      free (argv);
+      return rcr_make_error (err, ENOENT, "%s not found; install it with: sudo apt-get install uidmap", tool);
+    }
+  argv[k++] = rcr_xstrdup (tool);
+  argv[k++] = rcr_strdup_printf ("%d", (int)pid);
+  for (size_t i = 0; i < n_map; i++)
+    {
+      argv[k++] = rcr_strdup_printf ("%llu", (unsigned long long)map[i].container_id);
+      argv[k++] = rcr_strdup_printf ("%llu", (unsigned long long)map[i].host_id);
+      argv[k++] = rcr_strdup_printf ("%llu", (unsigned long long)map[i].size);
+    }
+  argv[k] = NULL;
+  errno = posix_spawn (&child, path, NULL, NULL, argv, environ);
+  if (errno != 0)
+    ret = rcr_make_error (err, errno, "run %s", path);
+  else
+    {
+      while (waitpid (child, &status, 0) < 0)
+        if (errno != EINTR)
+          {
+            ret = rcr_make_error (err, errno, "wait for %s", tool);
+            break;
+          }
+      if (ret == 0 && (!WIFEXITED (status) || WEXITSTATUS (status) != 0))
+        ret = rcr_make_error (err, 0,
+                              "%s failed for pid %d (check that your /etc/sub%cid ranges are valid and that %s is "
+                              "setuid root: sudo apt-get install --reinstall uidmap)",
+                              tool, (int)pid, strcmp (tool, "newuidmap") == 0 ? 'u' : 'g', path);
+    }
+  for (size_t i = 0; i < k; i++)
+    free (argv[i]);
+  free (argv);
+  return ret;
+}
+
+static void
+child_fail (int errfd, const char *msg)
+{
+  size_t len = strnlen (msg, ERRMSG_MAX - 1);
+  uint32_t l = (uint32_t)len;
+  write_full (errfd, &l, sizeof (l));
+  write_full (errfd, msg, len);
+  _exit (1);
+}
+
+int
+rcr_userns_run_mapped (rcr_userns_fn fn, void *arg, int extra_flags, int *exit_status, rcr_error_t *err)
+{
+  cleanup_free struct rcr_id_range *uids = NULL;
+  cleanup_free struct rcr_id_range *gids = NULL;
+  cleanup_free char *user = NULL;
+  size_t n_uids = 0, n_gids = 0;
+  int to_parent[2] = { -1, -1 }, to_child[2] = { -1, -1 }, errp[2] = { -1, -1 };
+  uid_t uid = geteuid ();
+  gid_t gid = getegid ();
+  bool rootless = uid != 0;
+  struct passwd *pw;
+  pid_t pid;
+  int status, ret = 0;
+  char c = 0;
+  uint32_t l = 0;
+
+  if (rootless)
+    {
+      pw = getpwuid (uid);
+      user = pw ? rcr_xstrdup (pw->pw_name) : rcr_strdup_printf ("%u", (unsigned)uid);
+      if (rcr_subid_read ("/etc/subuid", user, uid, &uids, &n_uids, err) < 0
+          || rcr_subid_read ("/etc/subgid", user, uid, &gids, &n_gids, err) < 0)
+        return -1;
+      if (n_uids == 0 || n_gids == 0)
+        return rcr_make_error (err, 0,
+                               "no subordinate %s range for user '%s' in %s; add one with: sudo usermod "
+                               "--add-sub%ss 100000-165535 %s",
+                               n_uids == 0 ? "uid" : "gid", user, n_uids == 0 ? "/etc/subuid" : "/etc/subgid",
+                               n_uids == 0 ? "uid" : "gid", user);
+    }
+  if (pipe2 (to_parent, O_CLOEXEC) < 0 || pipe2 (to_child, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0)
+    {
+      ret = rcr_make_error (err, errno, "pipe");
+      goto out;
+    }
+  fflush (NULL);
+  pid = fork ();
+  if (pid < 0)
+    {
+      ret = rcr_make_error (err, errno, "fork");
+      goto out;
+    }
+  if (pid == 0)
+    {
+      rcr_error_t cerr = NULL;
+      int flags = extra_flags | (rootless ? CLONE_NEWUSER : 0);
+      close (to_parent[0]);
+      close (to_child[1]);
+      close (errp[0]);
+      prctl (PR_SET_PDEATHSIG, SIGKILL);
+      if (flags && unshare (flags) < 0)
+        {
+          char msg[256];
+          snprintf (msg, sizeof (msg), "unshare user namespace: %s (are unprivileged user namespaces enabled?)",
+                    strerror (errno));
+          child_fail (errp[1], msg);
+        }
+      if (write_full (to_parent[1], &c, 1) < 0 || read_full (to_child[0], &c, 1) < 0)
+        _exit (1);
+      if (rootless && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0 || setgroups (0, NULL) < 0))
+        {
+          char msg[256];
+          snprintf (msg, sizeof (msg), "become root in the user namespace: %s", strerror (errno));
+          child_fail (errp[1], msg);
+        }
+      if (fn (arg, &cerr) < 0)
+        child_fail (errp[1], cerr ? cerr->msg : "failed");
+      _exit (0);
+    }
+  close (to_parent[1]);
+  to_parent[1] = -1;
+  close (to_child[0]);
+  to_child[0] = -1;
+  close (errp[1]);
+  errp[1] = -1;
+
+  if (read_full (to_parent[0], &c, 1) < 0)
+    ret = -1; /* the child failed before unsharing: its message follows */
+  else if (rootless
+           && (run_idmap_tool ("newuidmap", pid, uid, uids, n_uids, err) < 0
+               || run_idmap_tool ("newgidmap", pid, gid, gids, n_gids, err) < 0))
+    {
+      kill (pid, SIGKILL);
+      ret = -1;
+    }
+  else
+    write_full (to_child[1], &c, 1);
+  close (to_child[1]);
+  to_child[1] = -1;
+
+  while (waitpid (pid, &status, 0) < 0)
+    if (errno != EINTR)
+      {
+        if (ret == 0)
+          ret = rcr_make_error (err, errno, "waitpid");
+        goto out;
+      }
+  if (ret < 0 && err && *err)
+    goto out;
+  if (read_full (errp[0], &l, sizeof (l)) == 0 && l > 0 && l < ERRMSG_MAX)
+    {
+      char msg[ERRMSG_MAX];
+      if (read_full (errp[0], msg, l) == 0)
+        {
+          msg[l] = '\0';
+          ret = rcr_make_error (err, 0, "%s", msg);
+          goto out;
+        }
+    }
+  if (exit_status)
+    *exit_status = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+  else if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    ret = rcr_make_error (err, 0, "user namespace child %s %d", WIFEXITED (status) ? "exited with" : "killed by signal",
+                          WIFEXITED (status) ? WEXITSTATUS (status) : WTERMSIG (status));
+
+out:
+  for (int i = 0; i < 2; i++)
+    {
+      rcr_cleanup_closep (&to_parent[i]);
+      rcr_cleanup_closep (&to_child[i]);
+      rcr_cleanup_closep (&errp[i]);
+    }
+  return ret;
+}
