@@ -3,6 +3,7 @@
 #define RCR_CMD_CMD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/error.h"
 #include "common/json.h"
@@ -23,6 +24,8 @@ struct rcr_verb
   const char *summary;
   const char *usage; /* full --help text, without the "Usage:" header line */
   int (*run) (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char **argv);
+  /* run/exec: flags after the first operand belong to the container's command */
+  bool stop_at_operand;
 };
 
 extern const struct rcr_verb rcr_verb_info;
@@ -48,8 +51,9 @@ struct cmd_option
 };
 
 /* Returns the option id, 0 at the end (then *optind is the first operand), '?' after
-   printing a usage error (the caller returns 125), 'h' for --help. Stops at the first
-   operand so a container command's own flags are never taken as rcr's. */
+   printing a usage error (the caller returns 125), 'h' for --help. Flags may follow
+   operands, as with podman, unless verb->stop_at_operand (then a container command's
+   own flags are never taken as rcr's); argv is reordered in place for that. */
 int cmd_getopt (const struct rcr_verb *verb, int argc, char **argv, const struct cmd_option *opts, int *optind,
                 const char **optarg);
 
@@ -62,5 +66,41 @@ void cmd_print_yaml (json_object *obj);
 /* --format handling shared by the verbs: "json" or a Go-template subset ({{.A.B}},
    {{json .A}}) looked up case-insensitively in the JSON. */
 int cmd_print_formatted (const struct rcr_verb *verb, const char *format, json_object *obj);
+
+/* Podman's human units: "7.34 MB" (decimal, 3 significant digits). */
+char *cmd_human_size (int64_t bytes);
+/* Podman's "2 weeks ago" for a time in the past (seconds since the epoch). */
+char *cmd_human_age (int64_t then_secs);
+/* Parses an RFC 3339 time ("2023-11-14T22:13:20Z", fractions and offsets allowed) into
+   seconds since the epoch; -1 when it cannot. */
+int64_t cmd_parse_rfc3339 (const char *s);
+
+/* A table like podman's: columns padded to the widest cell, separated by two spaces. */
+struct cmd_table
+{
+  size_t ncols;
+  size_t nrows;
+  char ***rows; /* rows[r][c], malloc'd strings; row 0 is the header */
+};
+void cmd_table_init (struct cmd_table *t, const char *const *header);
+void cmd_table_add (struct cmd_table *t, char **cells); /* takes ownership of the cells */
+void cmd_table_print (struct cmd_table *t, bool header);
+void cmd_table_clear (struct cmd_table *t);
+
+/* Opens the image store, mapping failures to a message. */
+struct rcr_store;
+int cmd_open_store (struct rcr_context *ctx, struct rcr_store **out);
+
+/* Parses "--tls-verify" style booleans given as "true"/"false"; -1 when neither. */
+int cmd_parse_bool (const char *s);
+
+extern const struct rcr_verb rcr_verb_pull;
+extern const struct rcr_verb rcr_verb_images;
+extern const struct rcr_verb rcr_verb_rmi;
+extern const struct rcr_verb rcr_verb_tag;
+extern const struct rcr_verb rcr_verb_image;
+extern const struct rcr_verb rcr_verb_login;
+extern const struct rcr_verb rcr_verb_logout;
+extern const struct rcr_verb rcr_verb_unshare;
 
 #endif

@@ -13,8 +13,8 @@
 #include "storage/driver.h"
 
 static const struct rcr_verb *const verbs[] = {
-  &rcr_verb_info,
-  &rcr_verb_version,
+  &rcr_verb_image, &rcr_verb_images, &rcr_verb_info, &rcr_verb_login,   &rcr_verb_logout,
+  &rcr_verb_pull,  &rcr_verb_rmi,    &rcr_verb_tag,  &rcr_verb_unshare, &rcr_verb_version,
 };
 
 static void

@@ -56,6 +56,68 @@ find_short (const struct cmd_option *opts, char c)
   return NULL;
 }
 
+/* Does this argument take the next one as its value? */
+static bool
+takes_next (const struct cmd_option *opts, const char *a)
+{
+  const struct cmd_option *o;
+  if (a[1] == '-')
+    {
+      const char *name = a + 2;
+      if (strchr (name, '='))
+        return false;
+      o = find_long (opts, name, strlen (name));
+      return o && o->has_arg;
+    }
+  for (const char *c = a + 1; *c; c++)
+    {
+      o = find_short (opts, *c);
+      if (o == NULL)
+        return false;
+      if (o->has_arg)
+        return c[1] == '\0';
+    }
+  return false;
+}
+
+/* Moves operands after the options, keeping both in order; "--" ends option parsing. */
+static void
+permute (int argc, char **argv, const struct cmd_option *opts)
+{
+  char **ops = calloc ((size_t)argc, sizeof (char *));
+  char **operands = calloc ((size_t)argc, sizeof (char *));
+  int n_ops = 0, n_operands = 0, i;
+
+  if (ops == NULL || operands == NULL)
+    abort ();
+  for (i = 1; i < argc; i++)
+    {
+      const char *a = argv[i];
+      if (strcmp (a, "--") == 0)
+        break;
+      if (a[0] == '-' && a[1] != '\0')
+        {
+          ops[n_ops++] = argv[i];
+          if (takes_next (opts, a) && i + 1 < argc)
+            ops[n_ops++] = argv[++i];
+        }
+      else
+        operands[n_operands++] = argv[i];
+    }
+  if (n_operands > 0 && i < argc)
+    {
+      /* keep "--" right before the operands so parsing still stops there */
+      ops[n_ops++] = argv[i++];
+    }
+  for (int k = 0; k < n_operands; k++)
+    ops[n_ops++] = operands[k];
+  for (; i < argc; i++)
+    ops[n_ops++] = argv[i];
+  memcpy (argv + 1, ops, (size_t)n_ops * sizeof (char *));
+  free (ops);
+  free (operands);
+}
+
 int
 cmd_getopt (const struct rcr_verb *verb, int argc, char **argv, const struct cmd_option *opts, int *optind,
             const char **optarg)
@@ -66,6 +128,8 @@ cmd_getopt (const struct rcr_verb *verb, int argc, char **argv, const struct cmd
   const char *a;
 
   *optarg = NULL;
+  if (*optind == 1 && short_pos == NULL && !verb->stop_at_operand)
+    permute (argc, argv, opts);
   if (short_pos && *short_pos)
     goto short_flag;
   short_pos = NULL;
@@ -258,6 +322,26 @@ cmd_print_yaml (json_object *obj)
   yaml_value (obj, 0);
 }
 
+/* An exact key wins over one that differs only in case ("ID" vs "Id"). */
+static json_object *
+find_key (json_object *obj, const char *seg, size_t seglen)
+{
+  struct json_object_iterator it = json_object_iter_begin (obj), end = json_object_iter_end (obj);
+  json_object *folded = NULL;
+
+  for (; !json_object_iter_equal (&it, &end); json_object_iter_next (&it))
+    {
+      const char *key = json_object_iter_peek_name (&it);
+      if (strlen (key) != seglen)
+        continue;
+      if (strncmp (key, seg, seglen) == 0)
+        return json_object_iter_peek_value (&it);
+      if (folded == NULL && strncasecmp (key, seg, seglen) == 0)
+        folded = json_object_iter_peek_value (&it);
+    }
+  return folded;
+}
+
 /* Looks up ".A.B.C" with case-insensitive keys, as Go templates over podman's structs let
    users write {{.Host.Kernel}} for the JSON key host.kernel. */
 static json_object *
@@ -280,11 +364,7 @@ template_lookup (json_object *obj, const char *path, size_t len)
       seglen = dot ? (size_t)(dot - seg) : (size_t)(end - seg);
       if (obj == NULL || !json_object_is_type (obj, json_type_object))
         return NULL;
-      json_object_object_foreach (obj, key, val) if (strlen (key) == seglen && strncasecmp (key, seg, seglen) == 0)
-      {
-        next = val;
-        break;
-      }
+      next = find_key (obj, seg, seglen);
       if (next == NULL)
         return NULL;
       obj = next;
