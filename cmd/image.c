@@ -59,7 +59,7 @@ run_inspect (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, cha
   return ret;
 }
 
-static const struct rcr_verb verb_inspect = {
+const struct rcr_verb rcr_verb_image_inspect = {
   .name = "image inspect",
   .summary = "Display the configuration of an image",
   .usage = "  rcr image inspect [options] IMAGE [IMAGE...]\n"
@@ -139,8 +139,13 @@ static const struct
   const char *name;
   const struct rcr_verb *verb;
 } subcommands[] = {
-  { "inspect", &verb_inspect }, { "prune", &verb_prune }, { "ls", &rcr_verb_images }, { "list", &rcr_verb_images },
-  { "pull", &rcr_verb_pull },   { "rm", &rcr_verb_rmi },  { "tag", &rcr_verb_tag },
+  { "inspect", &rcr_verb_image_inspect },
+  { "prune", &verb_prune },
+  { "ls", &rcr_verb_images },
+  { "list", &rcr_verb_images },
+  { "pull", &rcr_verb_pull },
+  { "rm", &rcr_verb_rmi },
+  { "tag", &rcr_verb_tag },
 };
 
 static int

@@ -33,7 +33,14 @@ struct row
 static void
 split_name (const char *name, char **repo, char **tag)
 {
-  const char *slash = strrchr (name, '/'), *colon = strrchr (name, ':');
+  const char *slash = strrchr (name, '/'), *colon = strrchr (name, ':'), *at = strchr (name, '@');
+  if (at)
+    {
+      /* pulled by digest: podman lists the repository with tag <none> */
+      *repo = rcr_xstrndup (name, (size_t)(at - name));
+      *tag = rcr_xstrdup ("<none>");
+      return;
+    }
   if (colon && (slash == NULL || colon > slash))
     {
       *repo = rcr_xstrndup (name, (size_t)(colon - name));
@@ -85,7 +92,9 @@ filter_ok (const struct rcr_verb *verb, char **filters, size_t nf, json_object *
               cleanup_free char *repo = NULL, *tag = NULL;
               split_name (name, &repo, &tag);
               const char *base = strrchr (repo, '/');
-              match = fnmatch (pat, name, 0) == 0 || fnmatch (pat, repo, 0) == 0
+              /* "alpine", "library/alpine", "docker.io/library/alpine" all match */
+              const char *no_domain = strchr (repo, '/') ? strchr (repo, '/') + 1 : repo;
+              match = fnmatch (pat, name, 0) == 0 || fnmatch (pat, repo, 0) == 0 || fnmatch (pat, no_domain, 0) == 0
                       || (base && fnmatch (pat, base + 1, 0) == 0);
               if (!match && base)
                 {
@@ -114,7 +123,13 @@ row_json (const struct row *r)
 
   json_object_object_add (o, "Id", json_object_new_string (rcr_json_get_string (img, "id", "")));
   json_object_object_add (o, "ParentId", json_object_new_string (""));
-  json_object_object_add (o, "RepoTags", names ? json_object_get (names) : json_object_new_array ());
+  {
+    json_object *tags = json_object_new_array ();
+    for (size_t i = 0; names && i < json_object_array_length (names); i++)
+      if (strchr (json_object_get_string (json_object_array_get_idx (names, i)), '@') == NULL)
+        json_object_array_add (tags, json_object_get (json_object_array_get_idx (names, i)));
+    json_object_object_add (o, "RepoTags", tags);
+  }
   json_object_object_add (o, "RepoDigests", digests ? json_object_get (digests) : json_object_new_array ());
   json_object_object_add (o, "Size", json_object_new_int64 (size));
   json_object_object_add (o, "SharedSize", json_object_new_int64 (0));
@@ -193,6 +208,13 @@ run_images (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char
       filters[nf++] = rcr_strdup_printf ("reference=%s", argv[optind]);
     }
 
+  {
+    /* reject a bad filter even when there is nothing to filter */
+    cleanup_json json_object *probe = json_object_new_object ();
+    bool keep;
+    if ((ret = filter_ok (verb, filters, nf, probe, "localhost/x:y", &keep)) != 0)
+      goto out;
+  }
   if (cmd_open_store (ctx, &store) != 0)
     return RCR_EXIT_FAILURE;
   if (rcr_images_list (store, &images, &err) < 0)
@@ -259,7 +281,11 @@ run_images (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char
     }
   else if (format)
     {
-      const char *f = rcr_has_prefix (format, "table ") ? format + 6 : format;
+      static const char *const aliases[] = { "ID", "IMAGE ID", NULL };
+      bool table = rcr_has_prefix (format, "table ");
+      const char *f = table ? format + 6 : format;
+      if (table && heading)
+        cmd_print_template_header (f, aliases);
       for (size_t i = 0; i < nrows && ret == 0; i++)
         {
           cleanup_json json_object *o = row_json (&rows[i]);

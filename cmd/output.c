@@ -373,20 +373,125 @@ template_lookup (json_object *obj, const char *path, size_t len)
   return obj;
 }
 
-static void
-print_template_value (json_object *v, bool as_json)
+static int
+cmp_keys (const void *a, const void *b)
 {
-  if (as_json || is_container (v))
-    fputs (json_object_to_json_string_ext (v, JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
-  else if (v == NULL)
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
+}
+
+/* As Go's text/template prints values: [a b] for lists, map[k:v] with sorted keys. */
+static void
+print_go_value (json_object *v)
+{
+  if (v == NULL)
     fputs ("<no value>", stdout);
+  else if (json_object_is_type (v, json_type_array))
+    {
+      putchar ('[');
+      for (size_t i = 0; i < json_object_array_length (v); i++)
+        {
+          if (i)
+            putchar (' ');
+          print_go_value (json_object_array_get_idx (v, i));
+        }
+      putchar (']');
+    }
+  else if (json_object_is_type (v, json_type_object))
+    {
+      size_t n = (size_t)json_object_object_length (v), k = 0;
+      const char **keys = calloc (n + 1, sizeof (char *));
+      if (keys == NULL)
+        abort ();
+      json_object_object_foreach (v, key, val)
+      {
+        (void)val;
+        keys[k++] = key;
+      }
+      qsort (keys, n, sizeof (char *), cmp_keys);
+      fputs ("map[", stdout);
+      for (size_t i = 0; i < n; i++)
+        {
+          printf ("%s%s:", i ? " " : "", keys[i]);
+          print_go_value (json_object_object_get (v, keys[i]));
+        }
+      putchar (']');
+      free (keys);
+    }
   else
     fputs (json_object_get_string (v), stdout);
 }
 
-int
-cmd_print_formatted (const struct rcr_verb *verb, const char *format, json_object *obj)
+static void
+print_template_value (json_object *v, bool as_json)
 {
+  if (as_json)
+    fputs (json_object_to_json_string_ext (v, JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
+  else
+    print_go_value (v);
+}
+
+/* podman turns the two characters \t in a format into a tab */
+static char *
+unescape_tabs (const char *format)
+{
+  char *out = rcr_xstrdup (format), *w = out;
+  for (const char *p = format; *p; p++)
+    if (p[0] == '\\' && p[1] == 't')
+      {
+        *w++ = '\t';
+        p++;
+      }
+    else
+      *w++ = *p;
+  *w = '\0';
+  return out;
+}
+
+void
+cmd_print_template_header (const char *format_in, const char *const *aliases)
+{
+  cleanup_free char *format = unescape_tabs (format_in);
+
+  /* podman's header for "table {{.Repository}}\t{{.ID}}": the field names in capitals,
+     a few spelled out ("ID" → "IMAGE ID") */
+  for (const char *p = format; *p;)
+    {
+      const char *open = strstr (p, "{{"), *close;
+      if (open == NULL)
+        {
+          fputs (p, stdout);
+          break;
+        }
+      fwrite (p, 1, (size_t)(open - p), stdout);
+      close = strstr (open, "}}");
+      if (close == NULL)
+        break;
+      {
+        const char *f = open + 2, *e = close;
+        bool aliased = false;
+        while (f < e && (*f == ' ' || *f == '.'))
+          f++;
+        while (e > f && e[-1] == ' ')
+          e--;
+        for (const char *const *a = aliases; a && *a; a += 2)
+          if (strlen (a[0]) == (size_t)(e - f) && strncmp (a[0], f, (size_t)(e - f)) == 0)
+            {
+              fputs (a[1], stdout);
+              aliased = true;
+            }
+        if (!aliased)
+          for (const char *c = f; c < e; c++)
+            putchar (toupper ((unsigned char)*c));
+      }
+      p = close + 2;
+    }
+  putchar ('\n');
+}
+
+int
+cmd_print_formatted (const struct rcr_verb *verb, const char *format_in, json_object *obj)
+{
+  cleanup_free char *format = unescape_tabs (format_in);
   const char *p = format;
   cleanup_free char *out = NULL;
 

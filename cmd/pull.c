@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "storage/manifest.h"
 #include "storage/pull.h"
 
 enum
@@ -165,9 +166,7 @@ run_pull (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char *
     { NULL, 0, false, 0 },
   };
   struct rcr_pull_opts po = { .tls_verify = -1 };
-  struct pull_ui ui = { 0 };
-  struct rcr_pull_events ev
-      = { .ctx = &ui, .trying = on_trying, .blob = on_blob, .progress = on_progress, .warning = on_warning };
+  bool quiet = false;
   const char *arg, *arch = NULL, *os = NULL, *variant = NULL;
   cleanup_free char *platform = NULL;
   struct rcr_store *store = NULL;
@@ -180,7 +179,7 @@ run_pull (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char *
       case 'h':
         return cmd_print_help (verb);
       case OPT_QUIET:
-        ui.quiet = true;
+        quiet = true;
         break;
       case OPT_PLATFORM:
         platform = rcr_xstrdup (arg);
@@ -214,34 +213,50 @@ run_pull (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char *
   if (platform && (arch || os || variant))
     return cmd_usage_error (verb, "--platform cannot be used with --arch, --os or --variant");
   if (arch || os || variant)
-    platform = rcr_strdup_printf ("%s/%s%s%s", os ? os : "linux", arch ? arch : "amd64", variant ? "/" : "",
-                                  variant ? variant : "");
+    {
+      struct rcr_platform host;
+      rcr_platform_host (&host);
+      platform = rcr_strdup_printf ("%s/%s%s%s", os ? os : host.os, arch ? arch : host.arch, variant ? "/" : "",
+                                    variant ? variant : "");
+      rcr_platform_clear (&host);
+    }
   if (po.authfile && access (po.authfile, R_OK) < 0)
     {
       fprintf (stderr, "Error: credential file is not accessible: %s: %m\n", po.authfile);
       return RCR_EXIT_FAILURE;
     }
   po.platform = platform;
-  po.events = &ev;
-  ui.tty = isatty (STDERR_FILENO);
 
   if (cmd_open_store (ctx, &store) != 0)
     return RCR_EXIT_FAILURE;
   {
     cleanup_free char *id = NULL;
-    if (rcr_pull (store, argv[optind], &po, &id, &err) < 0)
+    if (cmd_pull_image (store, argv[optind], &po, quiet, &id, &err) < 0)
       ret = cmd_fail (&err);
     else
-      {
-        if (!ui.quiet)
-          fputs ("Writing manifest to image destination\n", stderr);
-        printf ("%s\n", id);
-      }
+      printf ("%s\n", id);
   }
+  rcr_store_close (store);
+  return ret;
+}
+
+int
+cmd_pull_image (struct rcr_store *store, const char *name, struct rcr_pull_opts *po, bool quiet, char **id,
+                rcr_error_t *err)
+{
+  struct pull_ui ui = { .quiet = quiet, .tty = isatty (STDERR_FILENO) };
+  struct rcr_pull_events ev
+      = { .ctx = &ui, .trying = on_trying, .blob = on_blob, .progress = on_progress, .warning = on_warning };
+  int ret;
+
+  po->events = &ev;
+  ret = rcr_pull (store, name, po, id, err);
+  if (ret == 0 && !ui.quiet)
+    fputs ("Writing manifest to image destination\n", stderr);
   for (size_t i = 0; i < ui.n; i++)
     free (ui.lines[i].digest);
   free (ui.lines);
-  rcr_store_close (store);
+  po->events = NULL;
   return ret;
 }
 

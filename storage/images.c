@@ -82,7 +82,14 @@ rcr_images_inspect (struct rcr_store *s, const char *name, json_object **out, rc
   o = json_object_new_object ();
   json_object_object_add (o, "Id", json_object_new_string (rcr_json_get_string (img, "id", "")));
   json_object_object_add (o, "Digest", json_object_new_string (rcr_json_get_string (img, "manifestDigest", "")));
-  json_object_object_add (o, "RepoTags", copy_or_empty (img, "names", json_type_array));
+  {
+    /* a name@digest (pulled by digest) is not a tag */
+    json_object *tags = json_object_new_array (), *names = rcr_json_get_array (img, "names");
+    for (size_t i = 0; names && i < json_object_array_length (names); i++)
+      if (strchr (json_object_get_string (json_object_array_get_idx (names, i)), '@') == NULL)
+        json_object_array_add (tags, json_object_get (json_object_array_get_idx (names, i)));
+    json_object_object_add (o, "RepoTags", tags);
+  }
   json_object_object_add (o, "RepoDigests", copy_or_empty (img, "repoDigests", json_type_array));
   json_object_object_add (o, "Parent", json_object_new_string (""));
   json_object_object_add (o, "Comment", json_object_new_string (rcr_json_get_string (cfg, "comment", "")));

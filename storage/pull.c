@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,14 +114,99 @@ extract_one (struct pull_state *ps, struct pull_layer *l, rcr_error_t *err)
   return rcr_json_write_file (meta, j, 0600, err);
 }
 
+/* Extracts the layers assigned to worker w; runs in a forked worker. */
+static int
+extract_share (struct pull_state *ps, const int *owner, int w, rcr_error_t *err)
+{
+  for (size_t i = 0; i < ps->n_layers; i++)
+    if (!ps->layers[i].present && owner[i] == w && extract_one (ps, &ps->layers[i], err) < 0)
+      return -1;
+  return 0;
+}
+
+/* Layers are independent directories: extract them in parallel, one worker per CPU,
+   the biggest layers spread first. Runs as root of the user namespace. */
 static int
 extract_all_cb (void *arg, rcr_error_t *err)
 {
   struct pull_state *ps = arg;
+  long cpus = sysconf (_SC_NPROCESSORS_ONLN);
+  int workers, first_failed = -1;
+  size_t missing = 0;
+  cleanup_free int *owner = rcr_xmalloc0 ((ps->n_layers + 1) * sizeof (int));
+  cleanup_free int64_t *load = NULL;
+  cleanup_free pid_t *pids = NULL;
+  cleanup_free int *pipes = NULL;
+
   for (size_t i = 0; i < ps->n_layers; i++)
-    if (!ps->layers[i].present && extract_one (ps, &ps->layers[i], err) < 0)
-      return -1;
-  return 0;
+    missing += !ps->layers[i].present;
+  workers = (int)(cpus < 1 ? 1 : cpus);
+  if ((size_t)workers > missing)
+    workers = (int)missing;
+  if (workers <= 1)
+    return extract_share (ps, owner, 0, err);
+
+  load = rcr_xmalloc0 ((size_t)workers * sizeof (int64_t));
+  for (;;)
+    {
+      /* largest unassigned layer to the least loaded worker */
+      ssize_t best = -1;
+      int w = 0;
+      for (size_t i = 0; i < ps->n_layers; i++)
+        if (!ps->layers[i].present && owner[i] == 0
+            && (best < 0 || ps->layers[i].desc->size > ps->layers[best].desc->size))
+          best = (ssize_t)i;
+      if (best < 0)
+        break;
+      for (int k = 1; k < workers; k++)
+        if (load[k] < load[w])
+          w = k;
+      owner[best] = w + 1;
+      load[w] += ps->layers[best].desc->size;
+    }
+  for (size_t i = 0; i < ps->n_layers; i++)
+    owner[i]--;
+
+  pids = rcr_xmalloc0 ((size_t)workers * sizeof (pid_t));
+  pipes = rcr_xmalloc0 ((size_t)workers * sizeof (int));
+  for (int w = 0; w < workers; w++)
+    {
+      int p[2];
+      if (pipe2 (p, O_CLOEXEC) < 0)
+        return rcr_make_error (err, errno, "pipe");
+      pids[w] = fork ();
+      if (pids[w] < 0)
+        return rcr_make_error (err, errno, "fork");
+      if (pids[w] == 0)
+        {
+          rcr_error_t werr = NULL;
+          close (p[0]);
+          if (extract_share (ps, owner, w, &werr) < 0)
+            {
+              (void)!write (p[1], werr->msg, strlen (werr->msg));
+              _exit (1);
+            }
+          _exit (0);
+        }
+      close (p[1]);
+      pipes[w] = p[0];
+    }
+  for (int w = 0; w < workers; w++)
+    {
+      char msg[4096];
+      ssize_t n = read (pipes[w], msg, sizeof (msg) - 1);
+      int status = 0;
+      close (pipes[w]);
+      while (waitpid (pids[w], &status, 0) < 0 && errno == EINTR)
+        ;
+      if ((n > 0 || !WIFEXITED (status) || WEXITSTATUS (status) != 0) && first_failed < 0)
+        {
+          first_failed = w;
+          msg[n > 0 ? n : 0] = '\0';
+          rcr_make_error (err, 0, "%s", n > 0 ? msg : "layer extraction worker failed");
+        }
+    }
+  return first_failed < 0 ? 0 : -1;
 }
 
 /* ---- fetching ---- */
@@ -137,6 +223,8 @@ new_client (const struct rcr_pull_source *src, const struct rcr_image_ref *ref, 
     {
       if (rcr_auth_parse_creds (o->creds, &user, &password, err) < 0)
         return -1;
+      if (password == NULL || *password == '\0')
+        return rcr_make_error (err, 0, "--creds \"%s\" has no password: use --creds USER:PASSWORD", user);
     }
   else if (rcr_auth_lookup (o->authfile, ref->domain, ref->path, &user, &password, &source_file, err) < 0)
     return -1;
@@ -564,6 +652,7 @@ rcr_pull (struct rcr_store *s, const char *name, const struct rcr_pull_opts *opt
   cleanup_registries struct rcr_registries *regs = NULL;
   cleanup_strv char **cands = NULL;
   cleanup_free char *errors = NULL;
+  cleanup_free char *stored_name = NULL;
   struct rcr_platform plat = { 0 };
   struct pull_state ps = { .s = s, .opts = opts, .staging = { NULL, -1 } };
   int ret = -1;
@@ -603,11 +692,19 @@ rcr_pull (struct rcr_store *s, const char *name, const struct rcr_pull_opts *opt
           continue;
         }
       canon_name = rcr_image_ref_string (canon);
+      {
+        /* the name the image is stored under: name:tag, or name@digest when pulled by
+           digest alone (as podman, which then lists it with tag <none>) */
+        cleanup_free char *repo = rcr_image_ref_name (canon);
+        free (stored_name);
+        stored_name = canon->tag ? rcr_strdup_printf ("%s:%s", repo, canon->tag)
+                                 : rcr_strdup_printf ("%s@%s", repo, canon->digest);
+      }
       if (opts->events && opts->events->trying)
         opts->events->trying (opts->events->ctx, canon_name);
       for (size_t i = 0; i < n_sources && ret < 0; i++)
         {
-          if (pull_from (&ps, &sources[i], canon->tag ? canon_name : NULL, canon, &plat, image_id, &tmp) == 0)
+          if (pull_from (&ps, &sources[i], stored_name, canon, &plat, image_id, &tmp) == 0)
             {
               ret = 0;
               break;

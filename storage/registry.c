@@ -6,6 +6,8 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +62,21 @@ cleanup_curlup (CURLU **u)
     curl_url_cleanup (*u);
 }
 #define cleanup_curlu __attribute__ ((cleanup (cleanup_curlup)))
+
+/* An authentication failure: status EACCES, without a strerror text after the message. */
+static int __attribute__ ((format (printf, 2, 3))) auth_error (rcr_error_t *err, const char *fmt, ...)
+{
+  char buf[1024];
+  va_list ap;
+  int r;
+  va_start (ap, fmt);
+  vsnprintf (buf, sizeof (buf), fmt, ap);
+  va_end (ap);
+  r = rcr_make_error (err, 0, "%s", buf);
+  if (err && *err)
+    (*err)->status = EACCES;
+  return r;
+}
 
 const char *
 rcr_registry_api_host (const char *domain)
@@ -306,6 +323,25 @@ parse_challenge (const char *h, char **scheme, char **realm, char **service, cha
     }
 }
 
+static bool
+realm_on_registry_host (struct rcr_registry_client *r, const char *realm)
+{
+  cleanup_curlu CURLU *u = curl_url ();
+  char *host = NULL, *port = NULL;
+  cleanup_free char *hostport = NULL;
+  bool same;
+
+  if (curl_url_set (u, CURLUPART_URL, realm, 0) != CURLUE_OK || curl_url_get (u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+    return false;
+  if (curl_url_get (u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+    port = NULL;
+  hostport = port ? rcr_strdup_printf ("%s:%s", host, port) : rcr_xstrdup (host);
+  same = strcasecmp (hostport, r->api_host) == 0;
+  curl_free (host);
+  curl_free (port);
+  return same;
+}
+
 static int
 fetch_token (struct rcr_registry_client *r, const char *realm, const char *service, const char *scope, rcr_error_t *err)
 {
@@ -327,8 +363,10 @@ fetch_token (struct rcr_registry_client *r, const char *realm, const char *servi
     curl_free (s);
     curl_free (sc);
   }
-  /* Credentials go to the realm only over TLS, or to a registry the user marked insecure. */
-  send_creds = r->username && (rcr_has_prefix (realm, "https://") || r->insecure);
+  /* Credentials go to the realm only over TLS, or in plain http to the insecure registry's
+     own host: never in clear text to another host. */
+  send_creds
+      = r->username && (rcr_has_prefix (realm, "https://") || (r->insecure && realm_on_registry_host (r, realm)));
   {
     bool saved = r->use_basic;
     char *saved_token = r->token;
@@ -346,7 +384,7 @@ fetch_token (struct rcr_registry_client *r, const char *realm, const char *servi
   if (resp.code == 401 || resp.code == 403)
     {
       response_clear (&resp);
-      return rcr_make_error (err, EACCES, "registry %s: invalid username or password", r->host);
+      return auth_error (err, "registry %s: invalid username or password", r->host);
     }
   if (resp.code != 200)
     {
@@ -378,30 +416,28 @@ handle_challenge (struct rcr_registry_client *r, const char *challenge, const ch
   cleanup_free char *scheme = NULL, *realm = NULL, *service = NULL, *scope = NULL;
 
   if (challenge == NULL)
-    return rcr_make_error (err, EACCES, "registry %s: unauthorized (no WWW-Authenticate challenge)", r->host);
+    return auth_error (err, "registry %s: unauthorized (no WWW-Authenticate challenge)", r->host);
   parse_challenge (challenge, &scheme, &realm, &service, &scope);
   if (attempt > 0)
     {
       if (r->username)
-        return rcr_make_error (err, EACCES, "registry %s: invalid username or password", r->host);
-      return rcr_make_error (err, EACCES, "registry %s: authentication required; log in with: rcr login %s", r->host,
-                             r->host);
+        return auth_error (err, "registry %s: invalid username or password", r->host);
+      return auth_error (err, "registry %s: authentication required; log in with: rcr login %s", r->host, r->host);
     }
   if (strcasecmp (scheme, "bearer") == 0)
     {
       if (realm == NULL)
-        return rcr_make_error (err, EACCES, "registry %s: Bearer challenge without realm", r->host);
+        return auth_error (err, "registry %s: Bearer challenge without realm", r->host);
       return fetch_token (r, realm, service, scope ? scope : default_scope, err);
     }
   if (strcasecmp (scheme, "basic") == 0)
     {
       if (r->username == NULL)
-        return rcr_make_error (err, EACCES, "registry %s: authentication required; log in with: rcr login %s", r->host,
-                               r->host);
+        return auth_error (err, "registry %s: authentication required; log in with: rcr login %s", r->host, r->host);
       r->use_basic = true;
       return 0;
     }
-  return rcr_make_error (err, EACCES, "registry %s: unsupported authentication scheme \"%s\"", r->host, scheme);
+  return auth_error (err, "registry %s: unsupported authentication scheme \"%s\"", r->host, scheme);
 }
 
 /* Picks https, or http for an insecure registry that does not speak TLS. */
@@ -423,14 +459,19 @@ ensure_scheme (struct rcr_registry_client *r, rcr_error_t *err)
     }
   if (!r->insecure)
     {
+      /* the hint only where TLS itself failed, not for a name that does not resolve */
+      bool tls = strstr (tmp->msg, "SSL") || strstr (tmp->msg, "TLS") || strstr (tmp->msg, "certificate")
+                 || strstr (tmp->msg, "wrong version number");
       if (err)
         *err = tmp;
       else
         rcr_error_release (&tmp);
-      return rcr_error_wrap (err,
-                             "ping registry %s (for a registry without TLS set insecure = true in "
-                             "registries.conf or pass --tls-verify=false)",
-                             r->host);
+      if (tls)
+        return rcr_error_wrap (err,
+                               "ping registry %s (for a registry without TLS set insecure = true in "
+                               "registries.conf or pass --tls-verify=false)",
+                               r->host);
+      return rcr_error_wrap (err, "ping registry %s", r->host);
     }
   rcr_debug ("registry %s: https failed (%s), trying http", r->host, tmp->msg);
   rcr_error_release (&tmp);
@@ -495,8 +536,13 @@ http_error (struct rcr_registry_client *r, const char *what, struct response *re
     }
   rcr_error_release (&tmp);
   if (resp->code == 404)
-    return rcr_make_error (err, ENOENT, "%s: not found in registry %s%s%s", what, r->host, msg ? ": " : "",
-                           msg ? msg : "");
+    {
+      int ret
+          = rcr_make_error (err, 0, "%s: not found in registry %s%s%s", what, r->host, msg ? ": " : "", msg ? msg : "");
+      if (err && *err)
+        (*err)->status = ENOENT;
+      return ret;
+    }
   return rcr_make_error (err, 0, "%s: registry %s answered HTTP %ld%s%s", what, r->host, resp->code, msg ? ": " : "",
                          msg ? msg : "");
 }
