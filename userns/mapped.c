@@ -120,37 +120,57 @@ child_fail (int errfd, const char *msg)
   _exit (1);
 }
 
+/* The caller's subordinate ranges, or the usermod hint when there are none. */
+static int
+read_ranges (struct rcr_id_range **uids, size_t *n_uids, struct rcr_id_range **gids, size_t *n_gids, rcr_error_t *err)
+{
+  uid_t uid = geteuid ();
+  struct passwd *pw = getpwuid (uid);
+  cleanup_free char *user = pw ? rcr_xstrdup (pw->pw_name) : rcr_strdup_printf ("%u", (unsigned)uid);
+
+  if (rcr_subid_read ("/etc/subuid", user, uid, uids, n_uids, err) < 0
+      || rcr_subid_read ("/etc/subgid", user, uid, gids, n_gids, err) < 0)
+    return -1;
+  if (*n_uids == 0 || *n_gids == 0)
+    return rcr_make_error (err, 0,
+                           "no subordinate %s range for user '%s' in %s; add one with: sudo usermod "
+                           "--add-sub%ss 100000-165535 %s",
+                           *n_uids == 0 ? "uid" : "gid", user, *n_uids == 0 ? "/etc/subuid" : "/etc/subgid",
+                           *n_uids == 0 ? "uid" : "gid", user);
+  return 0;
+}
+
+int
+rcr_userns_write_maps (pid_t pid, rcr_error_t *err)
+{
+  cleanup_free struct rcr_id_range *uids = NULL;
+  cleanup_free struct rcr_id_range *gids = NULL;
+  size_t n_uids = 0, n_gids = 0;
+
+  if (read_ranges (&uids, &n_uids, &gids, &n_gids, err) < 0)
+    return -1;
+  if (run_idmap_tool ("newuidmap", pid, geteuid (), uids, n_uids, err) < 0)
+    return -1;
+  return run_idmap_tool ("newgidmap", pid, getegid (), gids, n_gids, err);
+}
+
 int
 rcr_userns_run_mapped (rcr_userns_fn fn, void *arg, int extra_flags, int *exit_status, rcr_error_t *err)
 {
   cleanup_free struct rcr_id_range *uids = NULL;
   cleanup_free struct rcr_id_range *gids = NULL;
-  cleanup_free char *user = NULL;
   size_t n_uids = 0, n_gids = 0;
   int to_parent[2] = { -1, -1 }, to_child[2] = { -1, -1 }, errp[2] = { -1, -1 };
   uid_t uid = geteuid ();
   gid_t gid = getegid ();
   bool rootless = uid != 0;
-  struct passwd *pw;
   pid_t pid;
   int status, ret = 0;
   char c = 0;
   uint32_t l = 0;
 
-  if (rootless)
-    {
-      pw = getpwuid (uid);
-      user = pw ? rcr_xstrdup (pw->pw_name) : rcr_strdup_printf ("%u", (unsigned)uid);
-      if (rcr_subid_read ("/etc/subuid", user, uid, &uids, &n_uids, err) < 0
-          || rcr_subid_read ("/etc/subgid", user, uid, &gids, &n_gids, err) < 0)
-        return -1;
-      if (n_uids == 0 || n_gids == 0)
-        return rcr_make_error (err, 0,
-                               "no subordinate %s range for user '%s' in %s; add one with: sudo usermod "
-                               "--add-sub%ss 100000-165535 %s",
-                               n_uids == 0 ? "uid" : "gid", user, n_uids == 0 ? "/etc/subuid" : "/etc/subgid",
-                               n_uids == 0 ? "uid" : "gid", user);
-    }
+  if (rootless && read_ranges (&uids, &n_uids, &gids, &n_gids, err) < 0)
+    return -1;
   if (pipe2 (to_parent, O_CLOEXEC) < 0 || pipe2 (to_child, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0)
     {
       ret = rcr_make_error (err, errno, "pipe");

@@ -3,6 +3,7 @@
 #define RCR_USERNS_USERNS_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "common/error.h"
 
@@ -24,6 +25,11 @@ void rcr_idtool_clear (struct rcr_idtool *t);
 int rcr_userns_run_single (int (*fn) (void *), void *arg, int extra_flags, int *status, rcr_error_t *err);
 
 #endif
+
+/* Writes a rootless container's id maps for process pid with newuidmap/newgidmap:
+   0 → the caller, 1.. → the caller's subordinate ranges. Fails with the usermod hint
+   when the caller has none. */
+int rcr_userns_write_maps (pid_t pid, rcr_error_t *err);
 
 /* The work a mapped child does; a failure's message travels back to the parent. */
 typedef int (*rcr_userns_fn) (void *arg, rcr_error_t *err);
