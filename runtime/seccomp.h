@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef RCR_RUNTIME_SECCOMP_H
+#define RCR_RUNTIME_SECCOMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+/* A compiled seccomp filter, ready to be loaded just before exec. */
+struct rcr_seccomp;
+
+/* Podman's default profile (containers/common seccomp.json semantics): allow-list with
+   ERRNO(EPERM) for the denied syscalls, ENOSYS for syscalls unknown to the profile where
+   podman does so; the conditional rules that depend on capabilities are decided against
+   `caps` (the container's effective capability set as a bit mask of CAP_* numbers). */
+int rcr_seccomp_default (uint64_t caps, struct rcr_seccomp **out, rcr_error_t *err);
+
+/* A profile in the OCI / Docker seccomp JSON format (what --security-opt seccomp=FILE takes). */
+int rcr_seccomp_from_file (const char *path, uint64_t caps, struct rcr_seccomp **out, rcr_error_t *err);
+
+/* Loads the filter into the calling thread (sets no_new_privs only when asked: the
+   runtime decides that separately). Must be the last step before execve. */
+int rcr_seccomp_load (struct rcr_seccomp *s, rcr_error_t *err);
+
+void rcr_seccomp_free (struct rcr_seccomp *s);
+
+#endif
