@@ -5,6 +5,7 @@
 
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "runtime/container.h"
 #include "runtime/state.h"
 #include "tap.h"
 
@@ -69,6 +70,27 @@ main (void)
   ts = rcr_time_format_rfc3339 (1700000000123456789LL);
   tap_is_str (ts, "2023-11-14T22:13:20.123456789Z", "RFC 3339 with nanoseconds");
 
+  {
+    /* field 22 of /proc/self/stat, parsed independently: the 20th field after ") " */
+    cleanup_free char *stat = NULL;
+    unsigned long long want = 0;
+    char *p;
+    rcr_read_file ("/proc/self/stat", 4096, &stat, NULL, &err);
+    p = strrchr (stat, ')') + 2;
+    for (int i = 0; i < 19; i++)
+      p = strchr (p, ' ') + 1;
+    want = strtoull (p, NULL, 10);
+    tap_ok (rcr_pid_start_time (getpid ()) == want && want > 0, "pid start time is /proc/PID/stat field 22 (%llu)",
+            want);
+    {
+      void *big = malloc (64 << 20);
+      tap_ok (rcr_pid_start_time (getpid ()) == want, "start time does not move with memory use");
+      free (big);
+    }
+    tap_ok (rcr_pid_alive (getpid (), want), "our own pid is alive with its start time");
+    tap_ok (!rcr_pid_alive (getpid (), want + 1), "a different start time means another process");
+    tap_ok (rcr_pid_start_time (0) == 0, "pid 0 has no start time");
+  }
   rcr_state_clear (&a);
   tap_ok (rcr_rm_rf (tmpl, &err) == 0, "cleanup");
   return tap_done ();

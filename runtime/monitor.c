@@ -1,0 +1,621 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The monitor: parent of the container's first process. It relays the terminal, writes
+   the log (podman's k8s-file format), forwards signals, records the exit status and
+   removes --rm containers. Attached runs use the CLI process itself; detached runs a
+   double-forked, session-leading copy. */
+#define _GNU_SOURCE
+#include "monitor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "runtime/process.h"
+#include "runtime/spawn.h"
+
+static int64_t
+now_ns (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* ---- the spawn configuration, from config.json ---- */
+
+struct spawn_storage
+{
+  struct rcr_spawn_config sc;
+  char **layers;
+  char *upper, *work, *rootfs;
+  char **argv, **env;
+  struct rcr_mount_spec *mounts;
+  struct rcr_ulimit *ulimits;
+};
+
+static char **
+strv_from_json (json_object *arr)
+{
+  size_t n = arr ? json_object_array_length (arr) : 0;
+  char **v = rcr_xmalloc0 ((n + 1) * sizeof (char *));
+  for (size_t i = 0; i < n; i++)
+    v[i] = rcr_xstrdup (json_object_get_string (json_object_array_get_idx (arr, i)));
+  return v;
+}
+
+static void
+storage_clear (struct spawn_storage *s)
+{
+  rcr_cleanup_strvp (&s->layers);
+  rcr_cleanup_strvp (&s->argv);
+  rcr_cleanup_strvp (&s->env);
+  free (s->upper);
+  free (s->work);
+  free (s->rootfs);
+  for (size_t i = 0; i < s->sc.n_mounts; i++)
+    {
+      free (s->mounts[i].source);
+      free (s->mounts[i].dest);
+      free (s->mounts[i].options);
+    }
+  free (s->mounts);
+  free (s->ulimits);
+}
+
+static void
+add_mount (struct spawn_storage *s, const char *source, const char *dest, const char *options, bool ro, bool tmpfs,
+           bool create_file)
+{
+  struct rcr_mount_spec *m;
+  s->mounts = rcr_xrealloc (s->mounts, (s->sc.n_mounts + 1) * sizeof (*s->mounts));
+  m = &s->mounts[s->sc.n_mounts++];
+  m->source = rcr_xstrdup (source);
+  m->dest = rcr_xstrdup (dest);
+  m->options = rcr_xstrdup (options);
+  m->readonly = ro;
+  m->tmpfs = tmpfs;
+  m->create_file = create_file;
+}
+
+static int
+build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spawn_storage *s, rcr_error_t *err)
+{
+  json_object *cfg = c->config;
+  json_object *layers = rcr_json_get_array (cfg, "layers");
+  json_object *mounts = rcr_json_get_array (cfg, "mounts");
+  json_object *ulimits = rcr_json_get_array (cfg, "ulimits");
+  cleanup_strv char **cap_add = strv_from_json (rcr_json_get_array (cfg, "capAdd"));
+  cleanup_strv char **cap_drop = strv_from_json (rcr_json_get_array (cfg, "capDrop"));
+  size_t n_layers = layers ? json_object_array_length (layers) : 0;
+  bool privileged = rcr_json_get_bool (cfg, "privileged", false);
+  static const struct
+  {
+    const char *file, *dest;
+  } etc_files[] = { { "hosts", "/etc/hosts" },
+                    { "hostname", "/etc/hostname" },
+                    { "resolv.conf", "/etc/resolv.conf" },
+                    { ".containerenv", "/run/.containerenv" } };
+
+  memset (s, 0, sizeof (*s));
+  if (n_layers == 0)
+    return rcr_make_error (err, 0, "container %s has no image layers", c->id);
+  s->layers = rcr_xmalloc0 ((n_layers + 1) * sizeof (char *));
+  for (size_t i = 0; i < n_layers; i++)
+    {
+      const char *diff = json_object_get_string (json_object_array_get_idx (layers, i));
+      s->layers[i] = rcr_strdup_printf ("%s/storage/layers/%s/diff", ctx->paths.root, diff + 7);
+      if (access (s->layers[i], F_OK) < 0)
+        return rcr_make_error (err, errno, "layer %s of container %s", diff, c->id);
+    }
+  s->upper = rcr_strdup_printf ("%s/upper", c->dir);
+  s->work = rcr_strdup_printf ("%s/work", c->dir);
+  s->rootfs = rcr_strdup_printf ("%s/rootfs", c->run_dir);
+  if (rcr_mkdir_p (s->rootfs, 0700, err) < 0)
+    return -1;
+  s->argv = strv_from_json (rcr_json_get_array (cfg, "command"));
+  s->env = strv_from_json (rcr_json_get_array (cfg, "env"));
+
+  for (size_t i = 0; mounts && i < json_object_array_length (mounts); i++)
+    {
+      json_object *m = json_object_array_get_idx (mounts, i);
+      const char *type = rcr_json_get_string (m, "type", "bind");
+      add_mount (s, rcr_json_get_string (m, "source", NULL), rcr_json_get_string (m, "destination", "/"),
+                 rcr_json_get_string (m, "options", NULL), rcr_json_get_bool (m, "readonly", false),
+                 strcmp (type, "tmpfs") == 0, false);
+    }
+  for (size_t i = 0; i < sizeof (etc_files) / sizeof (etc_files[0]); i++)
+    {
+      cleanup_free char *src = rcr_strdup_printf ("%s/%s", c->dir, etc_files[i].file);
+      if (access (src, F_OK) == 0)
+        add_mount (s, src, etc_files[i].dest, NULL, false, false, true);
+    }
+  s->ulimits = rcr_xmalloc0 (((ulimits ? json_object_array_length (ulimits) : 0) + 1) * sizeof (*s->ulimits));
+  for (size_t i = 0; ulimits && i < json_object_array_length (ulimits); i++)
+    {
+      if (rcr_ulimit_parse (json_object_get_string (json_object_array_get_idx (ulimits, i)), &s->ulimits[i], err) < 0)
+        return -1;
+      s->sc.n_ulimits++;
+    }
+
+  s->sc.layers = s->layers;
+  s->sc.n_layers = n_layers;
+  s->sc.upper = s->upper;
+  s->sc.work = s->work;
+  s->sc.rootfs_dir = s->rootfs;
+  s->sc.read_only = rcr_json_get_bool (cfg, "readOnly", false);
+  s->sc.argv = s->argv;
+  s->sc.env = s->env;
+  s->sc.cwd = rcr_json_get_string (cfg, "workdir", "/");
+  s->sc.user = rcr_json_get_string (cfg, "user", "");
+  s->sc.hostname = rcr_json_get_string (cfg, "hostname", NULL);
+  s->sc.tty = rcr_json_get_bool (cfg, "tty", false);
+  s->sc.init = rcr_json_get_bool (cfg, "init", false);
+  if (rcr_caps_compute (privileged ? rcr_caps_all () : rcr_caps_default (), cap_add, cap_drop, &s->sc.caps, err) < 0)
+    return -1;
+  s->sc.no_new_privs = rcr_json_get_bool (cfg, "noNewPrivileges", false);
+  s->sc.seccomp = privileged ? "unconfined" : rcr_json_get_string (cfg, "seccomp", NULL);
+  s->sc.ulimits = s->ulimits;
+  s->sc.new_netns = strcmp (rcr_json_get_string (cfg, "network", "none"), "host") != 0;
+  s->sc.rootless = ctx->paths.rootless;
+  s->sc.mounts = s->mounts;
+  s->sc.stdio[0] = s->sc.stdio[1] = s->sc.stdio[2] = -1;
+  return 0;
+}
+
+/* ---- the log ---- */
+
+struct log_stream
+{
+  const char *name; /* "stdout" / "stderr" */
+  int out;          /* our terminal fd, or -1 */
+  char partial[8192];
+  size_t len;
+};
+
+static void
+log_write (int logfd, const char *stream, const char *data, size_t len, bool complete)
+{
+  char ts[64], head[128];
+  struct timespec t;
+  struct tm tm;
+  struct iovec iov[3];
+  int n;
+
+  if (logfd < 0)
+    return;
+  clock_gettime (CLOCK_REALTIME, &t);
+  gmtime_r (&t.tv_sec, &tm);
+  strftime (ts, sizeof (ts), "%Y-%m-%dT%H:%M:%S", &tm);
+  n = snprintf (head, sizeof (head), "%s.%09ldZ %s %c ", ts, t.tv_nsec, stream, complete ? 'F' : 'P');
+  iov[0] = (struct iovec){ head, (size_t)n };
+  iov[1] = (struct iovec){ (void *)data, len };
+  iov[2] = (struct iovec){ (void *)"\n", 1 };
+  (void)!writev (logfd, iov, 3);
+}
+
+/* Logs every complete line; keeps a trailing partial line for the next read. */
+static void
+log_data (int logfd, struct log_stream *s, const char *data, size_t len)
+{
+  for (size_t i = 0; i < len; i++)
+    {
+      if (data[i] == '\n')
+        {
+          log_write (logfd, s->name, s->partial, s->len, true);
+          s->len = 0;
+          continue;
+        }
+      if (s->len == sizeof (s->partial))
+        {
+          log_write (logfd, s->name, s->partial, s->len, false);
+          s->len = 0;
+        }
+      s->partial[s->len++] = data[i];
+    }
+}
+
+static void
+write_all (int fd, const char *p, size_t len)
+{
+  while (len > 0)
+    {
+      ssize_t w = write (fd, p, len);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+        return;
+      p += w;
+      len -= (size_t)w;
+    }
+}
+
+/* ---- the loop ---- */
+
+struct relay
+{
+  int sigfd;
+  int logfd;
+  int pipes[2]; /* container stdout/stderr read ends, or -1 */
+  struct log_stream streams[2];
+  int pty; /* master, or -1 */
+  int in;  /* our stdin to copy into the pty, or -1 */
+  pid_t pid;
+  bool sig_proxy;
+};
+
+static void
+copy_winsize (int from, int to)
+{
+  struct winsize ws;
+  if (ioctl (from, TIOCGWINSZ, &ws) == 0)
+    ioctl (to, TIOCSWINSZ, &ws);
+}
+
+static int
+relay_loop (struct relay *r)
+{
+  bool exited = false;
+  int status = 0;
+
+  for (;;)
+    {
+      struct pollfd fds[5];
+      int nfds = 0, idx_sig, idx_pipe[2] = { -1, -1 }, idx_pty = -1, idx_in = -1;
+      char buf[65536];
+
+      fds[nfds] = (struct pollfd){ .fd = r->sigfd, .events = POLLIN };
+      idx_sig = nfds++;
+      for (int k = 0; k < 2; k++)
+        if (r->pipes[k] >= 0)
+          {
+            fds[nfds] = (struct pollfd){ .fd = r->pipes[k], .events = POLLIN };
+            idx_pipe[k] = nfds++;
+          }
+      if (r->pty >= 0)
+        {
+          fds[nfds] = (struct pollfd){ .fd = r->pty, .events = POLLIN };
+          idx_pty = nfds++;
+        }
+      if (r->in >= 0)
+        {
+          fds[nfds] = (struct pollfd){ .fd = r->in, .events = POLLIN };
+          idx_in = nfds++;
+        }
+      /* once the process is gone, drain what is left and stop */
+      if (exited && r->pipes[0] < 0 && r->pipes[1] < 0 && r->pty < 0)
+        break;
+      if (poll (fds, (nfds_t)nfds, exited ? 100 : -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          break;
+        }
+      if (fds[idx_sig].revents & POLLIN)
+        {
+          struct signalfd_siginfo si;
+          while (read (r->sigfd, &si, sizeof (si)) == sizeof (si))
+            {
+              if (si.ssi_signo == SIGCHLD)
+                {
+                  pid_t p;
+                  int st;
+                  while ((p = waitpid (-1, &st, WNOHANG)) > 0)
+                    if (p == r->pid)
+                      {
+                        status = st;
+                        exited = true;
+                      }
+                }
+              else if (si.ssi_signo == SIGWINCH && r->pty >= 0 && r->in >= 0)
+                copy_winsize (r->in, r->pty);
+              else if (r->sig_proxy && !exited)
+                kill (r->pid, (int)si.ssi_signo);
+            }
+        }
+      for (int k = 0; k < 2; k++)
+        if (idx_pipe[k] >= 0 && (fds[idx_pipe[k]].revents & (POLLIN | POLLHUP | POLLERR)))
+          {
+            ssize_t n = read (r->pipes[k], buf, sizeof (buf));
+            if (n > 0)
+              {
+                if (r->streams[k].out >= 0)
+                  write_all (r->streams[k].out, buf, (size_t)n);
+                log_data (r->logfd, &r->streams[k], buf, (size_t)n);
+              }
+            else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+              {
+                close (r->pipes[k]);
+                r->pipes[k] = -1;
+              }
+          }
+      if (idx_pty >= 0 && (fds[idx_pty].revents & (POLLIN | POLLHUP | POLLERR)))
+        {
+          ssize_t n = read (r->pty, buf, sizeof (buf));
+          if (n > 0)
+            {
+              write_all (STDOUT_FILENO, buf, (size_t)n);
+              log_data (r->logfd, &r->streams[0], buf, (size_t)n);
+            }
+          else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+            {
+              close (r->pty);
+              r->pty = -1;
+            }
+        }
+      if (idx_in >= 0 && (fds[idx_in].revents & (POLLIN | POLLHUP | POLLERR)))
+        {
+          ssize_t n = read (r->in, buf, sizeof (buf));
+          if (n > 0 && r->pty >= 0)
+            write_all (r->pty, buf, (size_t)n);
+          else if (n <= 0)
+            r->in = -1; /* our stdin ended; the terminal stays */
+        }
+      if (exited && r->pipes[0] < 0 && r->pipes[1] < 0 && r->pty < 0)
+        break;
+    }
+  for (int k = 0; k < 2; k++)
+    if (r->streams[k].len > 0)
+      log_write (r->logfd, r->streams[k].name, r->streams[k].partial, r->streams[k].len, false);
+  if (!exited)
+    while (waitpid (r->pid, &status, 0) < 0 && errno == EINTR)
+      ;
+  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+static int
+block_signals (sigset_t *old)
+{
+  sigset_t set;
+  static const int sigs[] = { SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+  sigemptyset (&set);
+  for (size_t i = 0; i < sizeof (sigs) / sizeof (sigs[0]); i++)
+    sigaddset (&set, sigs[i]);
+  sigprocmask (SIG_BLOCK, &set, old);
+  return signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* Runs the container to its end; called in the process that is its monitor. ready() is
+   told once the command runs (or why it could not). */
+static int
+monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struct rcr_start_opts *o, bool terminal,
+             void (*ready) (void *arg, int status, const char *msg), void *ready_arg, int *exit_code, rcr_error_t *err)
+{
+  struct spawn_storage s;
+  struct rcr_spawned sp = { -1, -1 };
+  struct relay r = { .sigfd = -1, .logfd = -1, .pipes = { -1, -1 }, .pty = -1, .in = -1 };
+  cleanup_free char *log_path = rcr_strdup_printf ("%s/ctr.log", c->dir);
+  cleanup_free char *started = rcr_strdup_printf ("%s/started", c->dir);
+  int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
+  struct termios saved_tio;
+  bool raw = false;
+  sigset_t oldmask;
+  int code, ret = 0;
+
+  if (build_spawn (ctx, c, &s, err) < 0)
+    {
+      storage_clear (&s);
+      return -1;
+    }
+  r.streams[0] = (struct log_stream){ .name = "stdout", .out = terminal ? STDOUT_FILENO : -1 };
+  r.streams[1] = (struct log_stream){ .name = "stderr", .out = terminal ? STDERR_FILENO : -1 };
+  /* an attached --rm run leaves no log to read: the container writes to our terminal */
+  if (!(terminal && o->remove))
+    {
+      r.logfd = open (log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+      if (r.logfd < 0)
+        rcr_warn ("cannot open the log \"%s\": %s", log_path, strerror (errno));
+    }
+  if (!s.sc.tty)
+    {
+      if (terminal && o->remove)
+        {
+          s.sc.stdio[1] = STDOUT_FILENO;
+          s.sc.stdio[2] = STDERR_FILENO;
+        }
+      else if (pipe2 (out_pipe, O_CLOEXEC) < 0 || pipe2 (err_pipe, O_CLOEXEC) < 0)
+        {
+          storage_clear (&s);
+          return rcr_make_error (err, errno, "pipe");
+        }
+      else
+        {
+          s.sc.stdio[1] = out_pipe[1];
+          s.sc.stdio[2] = err_pipe[1];
+        }
+      if (o->interactive)
+        s.sc.stdio[0] = STDIN_FILENO;
+    }
+
+  r.sigfd = block_signals (&oldmask);
+  {
+    int fd = open (started, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0)
+      close (fd);
+  }
+  c->state.status = RCR_STATUS_RUNNING;
+  c->state.started_at_ns = now_ns ();
+  c->state.finished_at_ns = 0;
+  c->state.exit_code = -1;
+  c->state.monitor_pid = getpid ();
+  c->state.monitor_start_time = rcr_pid_start_time (getpid ());
+  free (c->state.error);
+  c->state.error = NULL;
+
+  if (rcr_spawn (&s.sc, &sp, err) < 0)
+    {
+      c->state.status = RCR_STATUS_EXITED;
+      c->state.finished_at_ns = now_ns ();
+      c->state.error = rcr_xstrdup ((*err)->msg);
+      c->state.exit_code = (*err)->status == RCR_SPAWN_NOT_FOUND       ? 127
+                           : (*err)->status == RCR_SPAWN_CANNOT_INVOKE ? 126
+                                                                       : 125;
+      rcr_container_save_state (ctx, c, NULL);
+      if (ready)
+        ready (ready_arg, (*err)->status, (*err)->msg);
+      ret = -1;
+      goto out;
+    }
+  c->state.pid = sp.pid;
+  c->state.pid_start_time = rcr_pid_start_time (sp.pid);
+  if (rcr_container_save_state (ctx, c, err) < 0)
+    rcr_error_release (err);
+  if (ready)
+    ready (ready_arg, 0, NULL);
+
+  if (out_pipe[1] >= 0)
+    {
+      close (out_pipe[1]);
+      close (err_pipe[1]);
+      out_pipe[1] = err_pipe[1] = -1;
+      r.pipes[0] = out_pipe[0];
+      r.pipes[1] = err_pipe[0];
+    }
+  r.pty = sp.pty_master;
+  if (r.pty >= 0 && terminal)
+    {
+      if (isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved_tio) == 0)
+        {
+          struct termios rawt = saved_tio;
+          cfmakeraw (&rawt);
+          raw = tcsetattr (STDIN_FILENO, TCSANOW, &rawt) == 0;
+          copy_winsize (STDIN_FILENO, r.pty);
+        }
+      if (o->interactive)
+        r.in = STDIN_FILENO;
+    }
+  r.pid = sp.pid;
+  r.sig_proxy = o->sig_proxy && r.pty < 0;
+  code = relay_loop (&r);
+  if (raw)
+    tcsetattr (STDIN_FILENO, TCSANOW, &saved_tio);
+
+  c->state.status = RCR_STATUS_EXITED;
+  c->state.exit_code = code;
+  c->state.finished_at_ns = now_ns ();
+  if (o->remove)
+    {
+      if (rcr_container_delete (ctx, c, err) < 0)
+        ret = rcr_error_wrap (err, "remove container %s", c->id);
+    }
+  else if (rcr_container_save_state (ctx, c, err) < 0)
+    ret = -1;
+  *exit_code = code;
+
+out:
+  for (int k = 0; k < 2; k++)
+    {
+      rcr_cleanup_closep (&out_pipe[k]);
+      rcr_cleanup_closep (&err_pipe[k]);
+      if (r.pipes[k] >= 0 && r.pipes[k] != out_pipe[0] && r.pipes[k] != err_pipe[0])
+        close (r.pipes[k]);
+    }
+  if (r.pty >= 0)
+    close (r.pty);
+  if (r.logfd >= 0)
+    close (r.logfd);
+  if (r.sigfd >= 0)
+    close (r.sigfd);
+  sigprocmask (SIG_SETMASK, &oldmask, NULL);
+  storage_clear (&s);
+  return ret;
+}
+
+/* ---- detached ---- */
+
+struct ready_pipe
+{
+  int fd;
+};
+
+static void
+ready_to_pipe (void *arg, int status, const char *msg)
+{
+  struct ready_pipe *rp = arg;
+  char buf[4096];
+  int n = snprintf (buf, sizeof (buf), "%d %s", status, msg ? msg : "");
+  (void)!write (rp->fd, buf, (size_t)(n < (int)sizeof (buf) ? n : (int)sizeof (buf) - 1));
+  close (rp->fd);
+  rp->fd = -1;
+}
+
+int
+rcr_container_start (const struct rcr_context *ctx, struct rcr_container *c, const struct rcr_start_opts *o,
+                     int *exit_code, rcr_error_t *err)
+{
+  int p[2];
+  pid_t child;
+  char buf[4096];
+  ssize_t n;
+  int status = 0;
+
+  *exit_code = 0;
+  if (c->state.status == RCR_STATUS_RUNNING || c->state.status == RCR_STATUS_PAUSED)
+    return rcr_make_error (err, 0, "container %s is already running", c->id);
+  if (o->attach)
+    return monitor_run (ctx, c, o, true, NULL, NULL, exit_code, err);
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return rcr_make_error (err, errno, "pipe");
+  fflush (NULL);
+  child = fork ();
+  if (child < 0)
+    return rcr_make_error (err, errno, "fork the monitor");
+  if (child == 0)
+    {
+      struct ready_pipe rp = { .fd = p[1] };
+      int devnull, code = 0;
+      rcr_error_t merr = NULL;
+
+      close (p[0]);
+      if (setsid () < 0 || fork () != 0)
+        _exit (0);
+      /* the monitor: no terminal, not our caller's pipes */
+      devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+      if (devnull >= 0)
+        {
+          dup2 (devnull, 0);
+          dup2 (devnull, 1);
+          dup2 (devnull, 2);
+        }
+      if (chdir ("/") < 0)
+        _exit (1);
+      if (monitor_run (ctx, c, o, false, ready_to_pipe, &rp, &code, &merr) < 0)
+        {
+          if (rp.fd >= 0)
+            ready_to_pipe (&rp, merr ? merr->status : 0, merr ? merr->msg : "failed");
+          _exit (1);
+        }
+      _exit (0);
+    }
+  close (p[1]);
+  while (waitpid (child, NULL, 0) < 0 && errno == EINTR)
+    ;
+  n = read (p[0], buf, sizeof (buf) - 1);
+  close (p[0]);
+  if (n <= 0)
+    return rcr_make_error (err, 0, "the monitor of container %s died before it started", c->id);
+  buf[n] = '\0';
+  if (sscanf (buf, "%d", &status) != 1 || status != 0 || strchr (buf, ' ')[1] != '\0')
+    {
+      const char *msg = strchr (buf, ' ');
+      int r = rcr_make_error (err, 0, "%s", msg ? msg + 1 : buf);
+      (*err)->status = status;
+      return r;
+    }
+  return 0;
+}

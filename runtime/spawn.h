@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef RCR_RUNTIME_SPAWN_H
+#define RCR_RUNTIME_SPAWN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/error.h"
+#include "runtime/process.h"
+
+/* One mount of the container: a bind (-v HOST:CTR, named volumes, /etc/hosts) or a
+   tmpfs (--tmpfs). */
+struct rcr_mount_spec
+{
+  char *source;  /* host path for binds; NULL for tmpfs */
+  char *dest;    /* path in the container */
+  char *options; /* tmpfs options ("size=64m,mode=1777"), NULL for binds */
+  bool readonly;
+  bool tmpfs;
+  bool create_file; /* the destination is a file (hosts, resolv.conf, hostname) */
+};
+
+/* Everything the container's first process needs, fixed before clone. */
+struct rcr_spawn_config
+{
+  /* rootfs: overlay of the image layers (bottom first) with upper/work, mounted on
+     rootfs_dir inside the container's own mount namespace */
+  char **layers;
+  size_t n_layers;
+  const char *upper;
+  const char *work;
+  const char *rootfs_dir;
+  bool read_only;
+
+  /* process */
+  char **argv;
+  char **env;
+  const char *cwd;
+  const char *user; /* podman's --user forms; "" = root */
+  const char *hostname;
+  bool tty;
+  bool init; /* a reaper as pid 1 that forwards signals */
+  uint64_t caps;
+  bool no_new_privs;
+  const char *seccomp; /* NULL: podman's default, "unconfined", or a profile path */
+  struct rcr_ulimit *ulimits;
+  size_t n_ulimits;
+
+  bool new_netns; /* false for --network host */
+  bool rootless;
+
+  struct rcr_mount_spec *mounts;
+  size_t n_mounts;
+
+  /* the container's stdin/stdout/stderr when not a tty (-1 = /dev/null) */
+  int stdio[3];
+};
+
+struct rcr_spawned
+{
+  pid_t pid;
+  int pty_master; /* with tty, the terminal's master side; else -1 */
+};
+
+/* Status of a spawn error whose command could not be found (→ exit 127) or run (→ 126). */
+#define RCR_SPAWN_NOT_FOUND ENOENT
+#define RCR_SPAWN_CANNOT_INVOKE EACCES
+
+/* Creates the container's namespaces and first process, which is running the user's
+   command when this returns 0. An error raised inside the container comes back as
+   its message; err->status is RCR_SPAWN_NOT_FOUND / RCR_SPAWN_CANNOT_INVOKE for exec
+   failures. */
+int rcr_spawn (const struct rcr_spawn_config *c, struct rcr_spawned *out, rcr_error_t *err);
+
+/* Podman's masked and read-only paths (exported for inspect and tests). */
+extern const char *const rcr_masked_paths[];
+extern const char *const rcr_readonly_paths[];
+
+#endif
