@@ -66,6 +66,8 @@ void cmd_print_yaml (json_object *obj);
 /* --format handling shared by the verbs: "json" or a Go-template subset ({{.A.B}},
    {{json .A}}) looked up case-insensitively in the JSON. */
 int cmd_print_formatted (const struct rcr_verb *verb, const char *format, json_object *obj);
+/* The header line of a "table ..." format; aliases are {field, header} pairs, NULL-ended. */
+void cmd_print_template_header (const char *format, const char *const *aliases);
 
 /* Podman's human units: "7.34 MB" (decimal, 3 significant digits). */
 char *cmd_human_size (int64_t bytes);
@@ -94,6 +96,11 @@ int cmd_open_store (struct rcr_context *ctx, struct rcr_store **out);
 /* Parses "--tls-verify" style booleans given as "true"/"false"; -1 when neither. */
 int cmd_parse_bool (const char *s);
 
+/* Pulls with podman's progress output on stderr (quiet: none); shared by pull and run. */
+struct rcr_pull_opts;
+int cmd_pull_image (struct rcr_store *store, const char *name, struct rcr_pull_opts *po, bool quiet, char **id,
+                    rcr_error_t *err);
+
 extern const struct rcr_verb rcr_verb_pull;
 extern const struct rcr_verb rcr_verb_images;
 extern const struct rcr_verb rcr_verb_rmi;
@@ -102,5 +109,17 @@ extern const struct rcr_verb rcr_verb_image;
 extern const struct rcr_verb rcr_verb_login;
 extern const struct rcr_verb rcr_verb_logout;
 extern const struct rcr_verb rcr_verb_unshare;
+extern const struct rcr_verb rcr_verb_run;
+extern const struct rcr_verb rcr_verb_create;
+extern const struct rcr_verb rcr_verb_start;
+extern const struct rcr_verb rcr_verb_ps;
+extern const struct rcr_verb rcr_verb_rm;
+extern const struct rcr_verb rcr_verb_stop;
+extern const struct rcr_verb rcr_verb_kill;
+extern const struct rcr_verb rcr_verb_wait;
+extern const struct rcr_verb rcr_verb_inspect;
+extern const struct rcr_verb rcr_verb_logs;
+extern const struct rcr_verb rcr_verb_rename;
+extern const struct rcr_verb rcr_verb_image_inspect;
 
 #endif

@@ -23,10 +23,18 @@ static int
 exec_cb (void *arg, rcr_error_t *err)
 {
   struct unshare_args *a = arg;
+
   setenv ("RCR_GRAPHROOT", a->ctx->paths.root, 1);
   setenv ("RCR_RUNROOT", a->ctx->paths.runroot, 1);
+  int e;
+
   execvp (a->argv[0], a->argv);
-  return rcr_make_error (err, errno, "exec \"%s\"", a->argv[0]);
+  e = errno;
+  /* podman's codes: 127 when the command is not found, 126 when it cannot be run; the
+     status carries them back (rcr_userns_run_mapped reports exit codes, not messages) */
+  fprintf (stderr, "Error: exec \"%s\": %s\n", a->argv[0], strerror (e));
+  (void)err;
+  _exit (e == ENOENT || e == ENOTDIR ? 127 : 126);
 }
 
 static int
