@@ -18,6 +18,7 @@ WORK=
 cleanup() {
   local rc=$?
   stop_registry
+  stop_auth_registry
   [ -n "$WORK" ] && rm -rf --one-file-system "$WORK"
   exit $rc
 }
@@ -39,13 +40,17 @@ reset_test_user_state
 # A world-traversable copy of what the test user runs: the clone may live under /root.
 WORK=$(mktemp -d /var/tmp/rcr-check.XXXXXX)
 chmod 0755 "$WORK"
-mkdir -m 0700 "$WORK/registry" "$WORK/fixtures"
+mkdir -m 0700 "$WORK/registry" "$WORK/auth-registry" "$WORK/fixtures"
 cp -a bin "$WORK/bin"
 mkdir "$WORK/tests"
-cp -a tests/integration tests/harness "$WORK/tests/"
+# tests/fixtures: the scripted registries some bats files start themselves
+cp -a tests/integration tests/harness tests/fixtures "$WORK/tests/"
 chmod -R a+rX "$WORK/bin" "$WORK/tests"
 start_registry "$WORK/registry"
 push_fixtures "$SRC" "$WORK/fixtures"
+# A second registry behind htpasswd basic auth for the login tests (RCR_TEST_AUTH_REGISTRY).
+start_auth_registry "$WORK/auth-registry"
+push_auth_fixture "$WORK/fixtures"
 # The expected-tree files of the fixtures are read by the tests.
 install -d -m 0755 "$WORK/expect"
 cp "$WORK"/fixtures/oci/*.expect "$WORK/expect/" 2>/dev/null || true
@@ -60,7 +65,8 @@ bats_rc=${PIPESTATUS[0]}
 set -e
 
 # Anything of the test user's still running now was leaked by a test: report and stop it by pid.
-leftover=$(pgrep -u "$RCR_TEST_UID" || true)
+# (zombies excepted: they hold nothing, and this sandbox's pid 1 may not reap orphans)
+leftover=$(ps -u "$RCR_TEST_UID" -o pid=,stat= | awk '$2 !~ /^Z/ {print $1}')
 if [ -n "$leftover" ]; then
   echo "leak: processes of $RCR_TEST_USER still running after the suite:" >&2
   ps -o pid,ppid,cmd -p "$(echo $leftover | tr ' ' ,)" >&2 || true

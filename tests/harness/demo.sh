@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: build rcr and run the main job as an unprivileged user.
-# Today rcr has no `run` or `pull` yet, so the demo shows what exists (`rcr info`) and
-# says so. Run as root it sets up the test user, the local registry and the fixtures;
+# Today rcr has no `run` yet, so the demo shows what exists (`rcr info`, `rcr pull`,
+# `rcr images`) and says so. Run as root it sets up the test user, the local registry and the fixtures;
 # run as a normal user it uses that user and their own registries.conf.
 set -euo pipefail
 
@@ -16,10 +16,16 @@ demo_as_user() {
   echo "\$ rcr --version"
   "$rcr" --version
   echo
-  echo "\$ rcr info"
-  "$rcr" info
+  echo "\$ rcr info --format '{{.Host.CgroupVersion}} {{.Store.GraphDriverName}}'"
+  "$rcr" info --format '{{.Host.CgroupVersion}} {{.Store.GraphDriverName}}'
   echo
-  echo "Not yet available: 'rcr pull' and 'rcr run --rm alpine echo hello' (see README.md, Commands)."
+  echo "\$ rcr pull alpine"
+  "$rcr" pull alpine
+  echo
+  echo "\$ rcr images"
+  "$rcr" images
+  echo
+  echo "Not yet available: 'rcr run --rm alpine echo hello' (containers arrive next; see README.md, Commands)."
 }
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -6,7 +6,7 @@ set -euo pipefail
 BUILD_DEPS=(gcc make pkg-config libcurl4-openssl-dev libarchive-dev libjson-c-dev libslirp-dev
   libglib2.0-dev libssl-dev libseccomp-dev libcap-dev libsystemd-dev libnftables-dev libmnl-dev)
 RUNTIME_DEPS=(uidmap fuse-overlayfs)
-TEST_DEPS=(bats docker-registry skopeo busybox-static iperf3 jq python3 zstd curl go-md2man procps
+TEST_DEPS=(bats docker-registry skopeo busybox-static iperf3 jq python3 zstd curl go-md2man procps podman
   util-linux passwd iproute2)
 
 want=("${BUILD_DEPS[@]}" "${RUNTIME_DEPS[@]}")

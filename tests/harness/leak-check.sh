@@ -26,6 +26,9 @@ for p in /proc/[0-9]*; do
   [ "$pid" = $$ ] && continue
   owner=$(stat -c %u "$p" 2>/dev/null) || continue
   [ "$owner" = "$uid" ] || continue
+  # a zombie holds nothing; this sandbox's pid 1 may never reap orphans
+  state=$(sed 's/^.*) \(.\).*/\1/' "$p/stat" 2>/dev/null) || continue
+  [ "$state" = Z ] && continue
   ns=$(readlink "$p/ns/user" 2>/dev/null) || continue
   exe=$(readlink "$p/exe" 2>/dev/null || true)
   if [ "$ns" != "$my_userns" ]; then

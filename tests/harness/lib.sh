@@ -54,7 +54,62 @@ free_port() {
 # Starts Debian's docker-registry (the CNCF distribution registry) on 127.0.0.1 with its
 # storage under $1; sets REGISTRY (host:port) and REGISTRY_PID.
 start_registry() {
-  local dir=$1 port i
+  launch_registry "$1" ""
+  REGISTRY=$LAUNCHED_ADDR
+  REGISTRY_PID=$LAUNCHED_PID
+  log "registry up at $REGISTRY (pid $REGISTRY_PID)"
+}
+
+stop_registry() {
+  stop_pid "${REGISTRY_PID:-}"
+  REGISTRY_PID=
+}
+
+# Starts a second docker-registry that only answers with HTTP basic auth (an htpasswd file
+# with one bcrypt entry), for the login tests; storage under $1. Sets AUTH_REGISTRY
+# (host:port), AUTH_REGISTRY_PID and AUTH_REGISTRY_CREDS (user:password, a fresh password).
+start_auth_registry() {
+  local dir=$1 user=rcr-login pass
+  pass=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
+  mkdir -p "$dir"
+  # bcrypt is the only hash distribution's htpasswd accepts; cost 5 keeps each request fast.
+  python3 -W ignore - "$user" "$pass" >"$dir/htpasswd" <<'PY'
+import crypt, sys
+h = crypt.crypt(sys.argv[2], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=32))
+if not h or not h.startswith("$2"):
+    sys.exit("python3 crypt has no bcrypt ($2b$) support")
+print(f"{sys.argv[1]}:{h}")
+PY
+  launch_registry "$dir" "auth:
+  htpasswd:
+    realm: rcr-test-login
+    path: $dir/htpasswd" "$user:$pass"
+  AUTH_REGISTRY=$LAUNCHED_ADDR
+  AUTH_REGISTRY_PID=$LAUNCHED_PID
+  AUTH_REGISTRY_CREDS=$user:$pass
+  log "registry with htpasswd auth up at $AUTH_REGISTRY (pid $AUTH_REGISTRY_PID)"
+}
+
+stop_auth_registry() {
+  stop_pid "${AUTH_REGISTRY_PID:-}"
+  AUTH_REGISTRY_PID=
+}
+
+# Pushes the alpine layout (written by push_fixtures into $1/oci) to the auth registry as
+# private/alpine:latest, with skopeo and the registry's credentials.
+push_auth_fixture() {
+  local dir=$1
+  skopeo copy --quiet --dest-tls-verify=false --dest-creds "$AUTH_REGISTRY_CREDS" \
+    "oci:$dir/oci/alpine:latest" "docker://$AUTH_REGISTRY/private/alpine:latest"
+}
+
+# launch_registry DIR AUTH_YAML [USER:PASSWORD]: runs docker-registry serve with its
+# config, storage and log under DIR on a free loopback port and waits until /v2/ answers
+# 200 (with the credentials, when given); sets LAUNCHED_ADDR and LAUNCHED_PID.
+launch_registry() {
+  local dir=$1 auth=$2 creds=${3:-} port i pid
+  local curl_auth=()
+  [ -z "$creds" ] || curl_auth=(-u "$creds")
   port=$(free_port)
   mkdir -p "$dir/data"
   cat >"$dir/config.yml" <<YAML
@@ -70,28 +125,31 @@ storage:
     enabled: true
 http:
   addr: 127.0.0.1:$port
+$auth
 YAML
   docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
-  REGISTRY_PID=$!
-  REGISTRY=127.0.0.1:$port
+  pid=$!
+  LAUNCHED_PID=$pid
+  LAUNCHED_ADDR=127.0.0.1:$port
   for i in $(seq 1 100); do
-    if curl -fsS -o /dev/null "http://$REGISTRY/v2/" 2>/dev/null; then
-      log "registry up at $REGISTRY (pid $REGISTRY_PID)"
+    if curl -fsS -o /dev/null "${curl_auth[@]}" "http://$LAUNCHED_ADDR/v2/" 2>/dev/null; then
       return 0
     fi
-    kill -0 "$REGISTRY_PID" 2>/dev/null || break
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
   cat "$dir/registry.log" >&2
-  die "docker-registry did not answer on $REGISTRY"
+  stop_pid "$pid"
+  die "docker-registry did not answer on $LAUNCHED_ADDR"
 }
 
-stop_registry() {
-  if [ -n "${REGISTRY_PID:-}" ] && kill -0 "$REGISTRY_PID" 2>/dev/null; then
-    kill "$REGISTRY_PID"
-    wait "$REGISTRY_PID" 2>/dev/null || true
+# Stops a process this script started, by pid.
+stop_pid() {
+  local pid=$1
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
   fi
-  REGISTRY_PID=
 }
 
 # Builds the OCI layouts from busybox-static and pushes them with skopeo, an independent
@@ -124,6 +182,15 @@ insecure = true
 location = "$REGISTRY"
 insecure = true
 TOML
+  if [ -n "${AUTH_REGISTRY:-}" ]; then
+    cat >>"$home/.config/containers/registries.conf" <<TOML
+
+# the login tests' registry (htpasswd auth, plain http)
+[[registry]]
+location = "$AUTH_REGISTRY"
+insecure = true
+TOML
+  fi
   chown "$user:$group" "$home/.config/containers/registries.conf"
 }
 
@@ -134,6 +201,7 @@ as_test_user() {
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     XDG_RUNTIME_DIR="/run/user/$RCR_TEST_UID" LANG=C.UTF-8 TERM="${TERM:-dumb}" \
     RCR_TEST_REGISTRY="${REGISTRY:-}" RCR_TEST_STRICT="${RCR_TEST_STRICT:-0}" \
+    RCR_TEST_AUTH_REGISTRY="${AUTH_REGISTRY:-}" RCR_TEST_AUTH_CREDS="${AUTH_REGISTRY_CREDS:-}" \
     RCR_BIN="${RCR_BIN:-}" RCR_TESTS="${RCR_TESTS:-}" RCR_FIXTURES="${RCR_FIXTURES:-}" \
     "$@"
 }

@@ -18,7 +18,15 @@ rcr() {
     expect=$1
     shift
   fi
-  run --separate-stderr timeout --kill-after=5 "$RCR_TIMEOUT" "$RCR_BIN" "$@"
+  # run --separate-stderr keeps stderr under the test's tmpdir; setup_file and
+  # teardown_file have only the file's
+  local BATS_TEST_TMPDIR=${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}
+  # RCR_TEST_STORE=DIR (see use_file_store) points the call at a private store under DIR.
+  local store=()
+  if [ -n "${RCR_TEST_STORE:-}" ]; then
+    store=(--root "$RCR_TEST_STORE/root" --runroot "$RCR_TEST_STORE/run")
+  fi
+  run --separate-stderr timeout --kill-after=5 "$RCR_TIMEOUT" "$RCR_BIN" "${store[@]}" "$@"
   if [ "$status" -ne "$expect" ]; then
     echo "rcr $*: exit status $status, expected $expect" >&2
     echo "stdout: $output" >&2
@@ -50,7 +58,124 @@ assert_contains() {
   fi
 }
 
+# refute_contains HAYSTACK NEEDLE
+refute_contains() {
+  if [[ "$1" == *"$2"* ]]; then
+    echo "expected not to find: $2" >&2
+    echo "in: $1" >&2
+    return 1
+  fi
+}
+
+# assert_equal ACTUAL EXPECTED
+assert_equal() {
+  if [ "$1" != "$2" ]; then
+    echo "expected: $2" >&2
+    echo "actual:   $1" >&2
+    return 1
+  fi
+}
+
 # json_get JSON FILTER: jq -r on a string
 json_get() {
   jq -r "$2" <<<"$1"
+}
+
+# rcr_stdin INPUT [EXPECTED_STATUS] ARGS...: rcr with INPUT (and a newline) on stdin.
+rcr_stdin() {
+  local input=$1
+  shift
+  rcr "$@" <<<"$input"
+}
+
+# ---- image stores ----
+
+# use_file_store: from setup_file, makes every rcr call of the file use an empty store of
+# its own under $BATS_FILE_TMPDIR; remove it with remove_store "$RCR_TEST_STORE" in
+# teardown_file. A test can point one call elsewhere: RCR_TEST_STORE=DIR rcr ...
+use_file_store() {
+  export RCR_TEST_STORE=$BATS_FILE_TMPDIR/store
+  mkdir -p "$RCR_TEST_STORE"
+}
+
+# The storage directory (images.json, layers/, blobs/) of the store DIR (default: the
+# file's store, else the user's default one).
+store_dir() {
+  local dir=${1:-${RCR_TEST_STORE:-}}
+  if [ -n "$dir" ]; then
+    echo "$dir/root/storage"
+  else
+    echo "${XDG_DATA_HOME:-$HOME/.local/share}/rcr/storage"
+  fi
+}
+
+# remove_store DIR: deletes a store made through RCR_TEST_STORE. Its layers hold files owned
+# by subordinate ids, which only the user namespace may delete.
+remove_store() {
+  local dir=$1
+  [ -e "$dir" ] || return 0
+  RCR_TEST_STORE= rcr unshare rm -rf -- "$dir"
+  [ ! -e "$dir" ]
+}
+
+# layer_count [DIR]: the number of extracted layers in a store.
+layer_count() {
+  local d
+  d=$(store_dir "${1:-}")/layers
+  find "$d" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l
+}
+
+# ---- the registry, seen by an independent client ----
+
+# registry_raw NAME[:TAG]: the manifest (or index) the test registry serves, via skopeo.
+registry_raw() {
+  local ref=$1
+  [[ $ref == *:* ]] || ref=$ref:latest
+  skopeo inspect --tls-verify=false --raw "docker://$RCR_TEST_REGISTRY/library/$ref"
+}
+
+# registry_digest NAME[:TAG]: the digest of what the tag names (manifest or index).
+registry_digest() {
+  local raw
+  raw=$(registry_raw "$1") || return 1
+  printf 'sha256:%s\n' "$(printf '%s' "$raw" | sha256sum | cut -d' ' -f1)"
+}
+
+# registry_config NAME[:TAG]: the image config of a single-platform image, via skopeo.
+registry_config() {
+  local ref=$1
+  [[ $ref == *:* ]] || ref=$ref:latest
+  skopeo inspect --tls-verify=false --config "docker://$RCR_TEST_REGISTRY/library/$ref"
+}
+
+# ---- ids and trees ----
+
+# subid_start FILE: the first subordinate id of the current user in /etc/subuid or /etc/subgid.
+subid_start() {
+  grep -E "^($(id -un)|$(id -u)):[0-9]+:[0-9]+$" "$1" | head -n 1 | cut -d: -f2
+}
+
+# tree_list DIR: every path under DIR in the format of the fixtures' *.expect files,
+# sorted: /path TYPE MODE UID GID EXTRA (tab-separated; EXTRA is sha256:HEX for files, the
+# target for symlinks, "-" for directories). Run it inside `rcr unshare` to see image ids:
+#   rcr unshare bash -c "$(declare -f tree_list); tree_list DIR"
+tree_list() {
+  local dir=$1 p t m u g l x
+  (
+    cd "$dir" || exit 1
+    find . -mindepth 1 -printf '%P\t%y\t%m\t%U\t%G\t%l\n' | while IFS=$'\t' read -r p t m u g l; do
+      case $t in
+        d) t=dir x=- ;;
+        f) t=file x=sha256:$(sha256sum <"$p" | cut -d' ' -f1) ;;
+        l) t=symlink x=$l ;;
+        *) t=other-$t x=- ;;
+      esac
+      printf '/%s\t%s\t%04d\t%s\t%s\t%s\n' "$p" "$t" "$m" "$u" "$g" "$x"
+    done | LC_ALL=C sort
+  )
+}
+
+# sorted_expect NAME: the fixture's NAME.expect, sorted as tree_list sorts.
+sorted_expect() {
+  LC_ALL=C sort "${RCR_FIXTURES:?RCR_FIXTURES must name the directory of the *.expect files}/$1.expect"
 }
