@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: build rcr and run the main job as an unprivileged user.
-# Today rcr has no `run` yet, so the demo shows what exists (`rcr info`, `rcr pull`,
-# `rcr images`) and says so. Run as root it sets up the test user, the local registry and the fixtures;
+# The main job today: `rcr run --rm alpine echo hello` (pulled first, so the pull shows);
+# resource limits are not there yet, and the demo says so. Run as root it sets up the test user, the local registry and the fixtures;
 # run as a normal user it uses that user and their own registries.conf.
 set -euo pipefail
 
@@ -25,7 +25,10 @@ demo_as_user() {
   echo "\$ rcr images"
   "$rcr" images
   echo
-  echo "Not yet available: 'rcr run --rm alpine echo hello' (containers arrive next; see README.md, Commands)."
+  echo "\$ rcr run --rm alpine echo hello"
+  "$rcr" run --rm alpine echo hello
+  echo
+  echo "Not yet available: resource limits ('rcr run --rm --memory 256m alpine ...') and slirp networking (see README.md, Commands)."
 }
 
 if [ "$(id -u)" -ne 0 ]; then
