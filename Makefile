@@ -7,24 +7,30 @@ BUILDDIR  ?= build
 BINDIR    ?= bin
 VERSION   := 0.1.0
 
-PKGS         := libcurl json-c libarchive libcrypto slirp libseccomp libcap libsystemd
+# The main binary links only what `rcr run` needs; libcurl and libarchive live in the
+# pull plugin (storage/plugin.c loads it on first use).
+PKGS         := json-c libcrypto libseccomp
+PLUGIN_PKGS  := libcurl libarchive
+EXTRA_PKGS   := slirp libsystemd
 HELPER_PKGS  := json-c libnftables libmnl
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
 SANFLAGS ?=
-ALL_CFLAGS  = -std=gnu17 $(WARN) $(CFLAGS) $(SANFLAGS) -DRCR_VERSION='"$(VERSION)"' -I. -MMD -MP
+ALL_CFLAGS  = -std=gnu17 $(WARN) $(CFLAGS) $(SANFLAGS) -DRCR_VERSION='"$(VERSION)"' -DRCR_SLIRP_VERSION='"$(SLIRP_VERSION)"' -I. -MMD -MP -fPIC
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 # Targets that need no libraries: check and demo install them before building.
 NODEP_GOALS := clean help deps format man check demo check-vm
 ifneq ($(if $(MAKECMDGOALS),$(filter-out $(NODEP_GOALS),$(MAKECMDGOALS)),all),)
-  MISSING := $(shell for p in $(PKGS) $(HELPER_PKGS); do pkg-config --exists $$p || echo $$p; done)
+  MISSING := $(shell for p in $(PKGS) $(PLUGIN_PKGS) $(EXTRA_PKGS) $(HELPER_PKGS); do pkg-config --exists $$p || echo $$p; done)
   ifneq ($(strip $(MISSING)),)
     $(error missing build dependencies (pkg-config): $(MISSING); install them with: sudo make deps)
   endif
-  PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS))
+  PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) $(PLUGIN_PKGS))
   PKG_LIBS    := $(shell pkg-config --libs $(PKGS))
+  PLUGIN_LIBS := $(shell pkg-config --libs $(PLUGIN_PKGS))
+  SLIRP_VERSION := $(shell pkg-config --modversion slirp)
   HELPER_CFLAGS := $(shell pkg-config --cflags $(HELPER_PKGS))
   HELPER_LIBS   := $(shell pkg-config --libs $(HELPER_PKGS))
 endif
@@ -36,8 +42,14 @@ RUNTIME_SRC := $(wildcard runtime/*.c)
 CMD_SRC     := $(wildcard cmd/*.c)
 HELPER_SRC  := $(wildcard netns-helper/*.c)
 
+PLUGIN_SRC  := storage/registry.c storage/pull.c storage/layer.c
+STUB_SRC    := storage/plugin.c
+
 obj = $(patsubst %.c,$(BUILDDIR)/%.o,$(1))
-LIB_OBJ    := $(call obj,$(COMMON_SRC) $(USERNS_SRC) $(STORAGE_SRC) $(RUNTIME_SRC))
+# everything: the unit tests link the real code, no plugin
+LIB_OBJ    := $(call obj,$(COMMON_SRC) $(USERNS_SRC) $(filter-out $(STUB_SRC),$(STORAGE_SRC)) $(RUNTIME_SRC))
+CORE_OBJ   := $(call obj,$(COMMON_SRC) $(USERNS_SRC) $(filter-out $(PLUGIN_SRC),$(STORAGE_SRC)) $(RUNTIME_SRC))
+PLUGIN_OBJ := $(call obj,$(PLUGIN_SRC))
 CMD_OBJ    := $(call obj,$(CMD_SRC))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
 HELPER_OBJ := $(call obj,$(HELPER_SRC))
@@ -47,7 +59,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILDDIR)/tests/%,$(UNIT_SRC))
 
 .PHONY: all asan unit check check-unit check-vm demo deps install clean format man help
 
-all: $(BINDIR)/rcr $(BINDIR)/rcr-netns-helper
+all: $(BINDIR)/rcr $(BINDIR)/rcr-pull.so $(BINDIR)/rcr-netns-helper
 
 $(BUILDDIR)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -57,9 +69,15 @@ $(BUILDDIR)/netns-helper/%.o: netns-helper/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(HELPER_CFLAGS) -c $< -o $@
 
-$(BINDIR)/rcr: $(CMD_OBJ) $(LIB_OBJ)
+# -rdynamic: the plugin calls back into rcr's own functions
+$(BINDIR)/rcr: $(CMD_OBJ) $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -rdynamic -o $@ $^ $(PKG_LIBS)
+
+# -Bsymbolic: the plugin's calls to its own functions never go to rcr's stubs
+$(BINDIR)/rcr-pull.so: $(PLUGIN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-Bsymbolic -o $@ $^ $(PLUGIN_LIBS)
 
 # The helper links common/ only (DESIGN.md): it never sees storage or runtime code.
 $(BINDIR)/rcr-netns-helper: $(HELPER_OBJ) $(COMMON_OBJ)
@@ -68,7 +86,7 @@ $(BINDIR)/rcr-netns-helper: $(HELPER_OBJ) $(COMMON_OBJ)
 
 $(BUILDDIR)/tests/%: tests/unit/%.c tests/unit/tap.h $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_OBJ) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_OBJ) $(PKG_LIBS) $(PLUGIN_LIBS)
 
 unit: $(UNIT_BIN)
 
@@ -98,6 +116,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BINDIR)/rcr $(DESTDIR)$(PREFIX)/bin/rcr
 	install -m 0755 $(BINDIR)/rcr-netns-helper $(DESTDIR)$(PREFIX)/bin/rcr-netns-helper
+	install -d $(DESTDIR)$(PREFIX)/lib/rcr
+	install -m 0644 $(BINDIR)/rcr-pull.so $(DESTDIR)$(PREFIX)/lib/rcr/rcr-pull.so
 	@if ls docs/man/*.1 >/dev/null 2>&1; then \
 	  install -d $(DESTDIR)$(PREFIX)/share/man/man1 && \
 	  install -m 0644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #define _GNU_SOURCE
-#include <libslirp.h>
 #include <stdio.h>
 #include <sys/utsname.h>
 
@@ -47,14 +46,14 @@ run_version (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, cha
   json_object_object_add (client, "Built", json_object_new_string (__DATE__ " " __TIME__));
   osarch = rcr_strdup_printf ("linux/%s", u.machine);
   json_object_object_add (client, "OsArch", json_object_new_string (osarch));
-  json_object_object_add (client, "Libslirp", json_object_new_string (slirp_version_string ()));
+  json_object_object_add (client, "Libslirp", json_object_new_string (RCR_SLIRP_VERSION));
   json_object_object_add (v, "Client", client);
 
   if (format)
     return cmd_print_formatted (verb, format, v);
   printf ("Version:      %s\nBuilt:        %s\nOS/Arch:      %s\nlibslirp:     %s\n", RCR_VERSION,
           json_object_get_string (json_object_object_get (client, "Built")),
-          json_object_get_string (json_object_object_get (client, "OsArch")), slirp_version_string ());
+          json_object_get_string (json_object_object_get (client, "OsArch")), RCR_SLIRP_VERSION);
   return 0;
 }
 

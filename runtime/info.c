@@ -3,8 +3,6 @@
 #include "info.h"
 
 #include <fcntl.h>
-#include <libslirp-version.h>
-#include <libslirp.h>
 #include <seccomp.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -232,7 +230,7 @@ rcr_info_collect (const struct rcr_context *ctx, json_object **out, rcr_error_t 
   json_object_object_add (host, "security", security);
 
   json_object_object_add (slirp, "library", json_object_new_string ("libslirp"));
-  json_object_object_add (slirp, "version", json_object_new_string (slirp_version_string ()));
+  json_object_object_add (slirp, "version", json_object_new_string (RCR_SLIRP_VERSION));
   json_object_object_add (host, "slirp", slirp);
   json_object_object_add (host, "tun", tun_json (hints));
 
