@@ -591,6 +591,7 @@ create_container (struct rcr_context *ctx, const struct rcr_verb *verb, int argc
     return RCR_EXIT_FAILURE;
   if (optind >= argc)
     return cmd_usage_error (verb, "`rcr %s` requires at least 1 argument: the image", verb->name);
+  rcr_debug ("flags parsed");
   if (resolve_image (ctx, argv[optind], f, &inspect, &err) < 0
       || build_config (ctx, f, argv[optind], inspect, argc - optind - 1, argv + optind + 1, &cfg, &err) < 0
       || rcr_container_create (ctx, cfg, out, &err) < 0)
@@ -613,6 +614,7 @@ run_run (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char **
       flags_clear (&f);
       return r < 0 ? 0 : r;
     }
+  rcr_debug ("container %s created", c->id);
   so.attach = !f.detach;
   so.interactive = f.interactive;
   so.sig_proxy = f.sig_proxy;

@@ -4,8 +4,18 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static enum rcr_log_level current_level = RCR_LOG_WARN;
+static struct timespec start;
+
+/* debug lines carry the time since start: where a slow command spends it */
+__attribute__ ((constructor)) static void
+record_start (void)
+{
+  clock_gettime (CLOCK_MONOTONIC, &start);
+}
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
@@ -39,7 +49,15 @@ rcr_log (enum rcr_log_level level, const char *fmt, ...)
 
   if (level > current_level)
     return;
-  fprintf (stderr, "rcr: %s: ", level_names[level]);
+  if (level == RCR_LOG_DEBUG)
+    {
+      struct timespec now;
+      clock_gettime (CLOCK_MONOTONIC, &now);
+      fprintf (stderr, "rcr: debug: +%.3fms [%d] ",
+               (double)(now.tv_sec - start.tv_sec) * 1e3 + (double)(now.tv_nsec - start.tv_nsec) / 1e6, (int)getpid ());
+    }
+  else
+    fprintf (stderr, "rcr: %s: ", level_names[level]);
   va_start (ap, fmt);
   vfprintf (stderr, fmt, ap);
   va_end (ap);

@@ -26,6 +26,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "runtime/process.h"
+#include "runtime/seccomp.h"
 #include "runtime/spawn.h"
 
 static int64_t
@@ -46,6 +47,7 @@ struct spawn_storage
   char **argv, **env;
   struct rcr_mount_spec *mounts;
   struct rcr_ulimit *ulimits;
+  void *seccomp_bpf;
 };
 
 static char **
@@ -75,6 +77,7 @@ storage_clear (struct spawn_storage *s)
     }
   free (s->mounts);
   free (s->ulimits);
+  free (s->seccomp_bpf);
 }
 
 static void
@@ -169,6 +172,13 @@ build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spaw
     return -1;
   s->sc.no_new_privs = rcr_json_get_bool (cfg, "noNewPrivileges", false);
   s->sc.seccomp = privileged ? "unconfined" : rcr_json_get_string (cfg, "seccomp", NULL);
+  if (s->sc.seccomp == NULL)
+    {
+      cleanup_free char *cache = rcr_strdup_printf ("%s/seccomp", ctx->paths.runroot);
+      if (rcr_seccomp_cached_bpf (cache, s->sc.caps, &s->seccomp_bpf, &s->sc.seccomp_bpf_len, err) < 0)
+        return -1;
+      s->sc.seccomp_bpf = s->seccomp_bpf;
+    }
   s->sc.ulimits = s->ulimits;
   s->sc.new_netns = strcmp (rcr_json_get_string (cfg, "network", "none"), "host") != 0;
   s->sc.rootless = ctx->paths.rootless;
@@ -456,6 +466,7 @@ monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struc
   free (c->state.error);
   c->state.error = NULL;
 
+  rcr_debug ("spawning");
   if (rcr_spawn (&s.sc, &sp, err) < 0)
     {
       c->state.status = RCR_STATUS_EXITED;
@@ -474,6 +485,7 @@ monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struc
   c->state.pid_start_time = rcr_pid_start_time (sp.pid);
   if (rcr_container_save_state (ctx, c, err) < 0)
     rcr_error_release (err);
+  rcr_debug ("container process %d running", (int)sp.pid);
   if (ready)
     ready (ready_arg, 0, NULL);
 
@@ -504,6 +516,7 @@ monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struc
   if (raw)
     tcsetattr (STDIN_FILENO, TCSANOW, &saved_tio);
 
+  rcr_debug ("container exited with %d", code);
   c->state.status = RCR_STATUS_EXITED;
   c->state.exit_code = code;
   c->state.finished_at_ns = now_ns ();
@@ -515,6 +528,7 @@ monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struc
   else if (rcr_container_save_state (ctx, c, err) < 0)
     ret = -1;
   *exit_code = code;
+  rcr_debug ("state recorded");
 
 out:
   for (int k = 0; k < 2; k++)

@@ -9,6 +9,11 @@
 #include "seccomp.h"
 
 #include <ctype.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <errno.h>
 #include <linux/capability.h>
 #include <linux/netlink.h>
@@ -24,6 +29,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "storage/digest.h"
 
 #define PROFILE_MAX_SIZE (4 * 1024 * 1024)
 #define MAX_ERRNO_VALUE 4095
@@ -1047,4 +1053,78 @@ rcr_seccomp_free (struct rcr_seccomp *s)
     return;
   seccomp_release (s->ctx);
   free (s);
+}
+
+int
+rcr_seccomp_export (struct rcr_seccomp *s, int fd, rcr_error_t *err)
+{
+  int ret = seccomp_export_bpf (s->ctx, fd);
+  if (ret < 0)
+    return rcr_make_error (err, -ret, "export the seccomp filter");
+  return 0;
+}
+
+int
+rcr_seccomp_load_bpf (const void *bpf, size_t len, rcr_error_t *err)
+{
+  struct sock_fprog prog
+      = { .len = (unsigned short)(len / sizeof (struct sock_filter)), .filter = (struct sock_filter *)bpf };
+  /* as libseccomp would: no Spectre store-bypass mitigation forced (crun's default) */
+  if (len == 0 || len % sizeof (struct sock_filter) != 0 || len / sizeof (struct sock_filter) > 0xffff)
+    return rcr_make_error (err, EINVAL, "invalid compiled seccomp filter of %zu bytes", len);
+  if (syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW, &prog) == 0)
+    return 0;
+  if (errno == EINVAL && syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
+    return 0;
+  if (errno == EACCES)
+    return rcr_make_error (err, EACCES,
+                           "load seccomp filter (the process needs no_new_privs set or CAP_SYS_ADMIN in its user "
+                           "namespace)");
+  return rcr_make_error (err, errno, "load seccomp filter");
+}
+
+int
+rcr_seccomp_cached_bpf (const char *cache_dir, uint64_t caps, void **bpf, size_t *len, rcr_error_t *err)
+{
+  const struct scmp_version *v = seccomp_version ();
+  cleanup_free char *key = NULL;
+  cleanup_free char *digest = NULL;
+  cleanup_free char *path = NULL;
+  cleanup_free char *tmp = NULL;
+  struct rcr_seccomp *s = NULL;
+  rcr_error_t miss = NULL;
+  int fd, ret;
+
+  /* everything the compiled program depends on is in the key */
+  key = rcr_strdup_printf ("rcr-seccomp-1 %s libseccomp-%u.%u.%u caps=%llx default", RCR_VERSION, v->major, v->minor,
+                           v->micro, (unsigned long long)caps);
+  digest = rcr_sha256_digest (key, strlen (key));
+  path = rcr_strdup_printf ("%s/%s.bpf", cache_dir, digest + 7);
+  if (rcr_read_file (path, 1 << 20, (char **)bpf, len, &miss) == 0 && *len > 0)
+    return 0;
+  rcr_error_release (&miss);
+
+  if (rcr_seccomp_default (caps, &s, err) < 0 || rcr_mkdir_p (cache_dir, 0700, err) < 0)
+    {
+      rcr_seccomp_free (s);
+      return -1;
+    }
+  tmp = rcr_strdup_printf ("%s.tmp-%d", path, (int)getpid ());
+  fd = open (tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      rcr_seccomp_free (s);
+      return rcr_make_error (err, errno, "create \"%s\"", tmp);
+    }
+  ret = rcr_seccomp_export (s, fd, err);
+  rcr_seccomp_free (s);
+  close (fd);
+  if (ret < 0 || rename (tmp, path) < 0)
+    {
+      if (ret == 0)
+        rcr_make_error (err, errno, "rename \"%s\"", tmp);
+      unlink (tmp);
+      return -1;
+    }
+  return rcr_read_file (path, 1 << 20, (char **)bpf, len, err);
 }

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <stddef.h>
+
 #include "common/error.h"
 
 /* A compiled seccomp filter, ready to be loaded just before exec. */
@@ -24,5 +26,18 @@ int rcr_seccomp_from_file (const char *path, uint64_t caps, struct rcr_seccomp *
 int rcr_seccomp_load (struct rcr_seccomp *s, rcr_error_t *err);
 
 void rcr_seccomp_free (struct rcr_seccomp *s);
+
+/* The compiled program (BPF) of the default profile for these capabilities, from a cache
+   in cache_dir keyed by everything it depends on (rcr and libseccomp versions, caps);
+   compiled and stored on a miss. Keeps libseccomp's compilation (milliseconds) off the
+   start of every container. Profile files are not cached: their flags (LOG, TSYNC) are
+   applied by libseccomp when it loads them. */
+int rcr_seccomp_cached_bpf (const char *cache_dir, uint64_t caps, void **bpf, size_t *len, rcr_error_t *err);
+
+/* Writes the compiled program to fd. */
+int rcr_seccomp_export (struct rcr_seccomp *s, int fd, rcr_error_t *err);
+
+/* Loads a compiled program into the calling thread (seccomp(2) SET_MODE_FILTER). */
+int rcr_seccomp_load_bpf (const void *bpf, size_t len, rcr_error_t *err);
 
 #endif

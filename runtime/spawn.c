@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/util.h"
 #include "runtime/mount.h"
 #include "runtime/seccomp.h"
@@ -537,7 +538,7 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
         child_fail (errno, "chdir \"%s\"", c->cwd);
     }
 
-  if (c->seccomp == NULL || strcmp (c->seccomp, "unconfined") != 0)
+  if (c->seccomp_bpf == NULL && (c->seccomp == NULL || strcmp (c->seccomp, "unconfined") != 0))
     {
       if (c->seccomp == NULL)
         CHECK (rcr_seccomp_default (c->caps, &filter, err_p));
@@ -549,6 +550,8 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
      still root of the namespace (the default profile allows what follows). */
   if (filter && !c->no_new_privs)
     CHECK (rcr_seccomp_load (filter, err_p));
+  if (c->seccomp_bpf && !c->no_new_privs)
+    CHECK (rcr_seccomp_load_bpf (c->seccomp_bpf, c->seccomp_bpf_len, err_p));
   if (prctl (PR_SET_KEEPCAPS, 1) < 0)
     child_fail (errno, "keep capabilities");
   if (setgroups (user.n_groups, user.groups) < 0 && errno != EPERM)
@@ -562,6 +565,8 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
     child_fail (errno, "set no_new_privs");
   if (filter && c->no_new_privs)
     CHECK (rcr_seccomp_load (filter, err_p));
+  if (c->seccomp_bpf && c->no_new_privs)
+    CHECK (rcr_seccomp_load_bpf (c->seccomp_bpf, c->seccomp_bpf_len, err_p));
 
   /* only 0, 1 and 2 survive exec (the socket is close-on-exec like everything else) */
   if (syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
@@ -645,8 +650,10 @@ rcr_spawn (const struct rcr_spawn_config *c, struct rcr_spawned *out, rcr_error_
     }
   close (sp[1]);
 
+  rcr_debug ("cloned %d", (int)pid);
   if (c->rootless && rcr_userns_write_maps (pid, err) < 0)
     goto kill_child;
+  rcr_debug ("id maps written");
   if (send (sp[0], &mapped, 1, MSG_NOSIGNAL) != 1)
     {
       rcr_make_error (err, errno, "start the container process");

@@ -44,6 +44,8 @@ struct rcr_spawn_config
   uint64_t caps;
   bool no_new_privs;
   const char *seccomp; /* NULL: podman's default, "unconfined", or a profile path */
+  const void *seccomp_bpf; /* the default profile, compiled in advance (may be NULL) */
+  size_t seccomp_bpf_len;
   struct rcr_ulimit *ulimits;
   size_t n_ulimits;
 

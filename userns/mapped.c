@@ -59,25 +59,19 @@ write_full (int fd, const void *buf, size_t len)
   return 0;
 }
 
-/* newuidmap PID 0 OWN 1 1 START COUNT ... */
+/* Starts newuidmap/newgidmap PID 0 OWN 1 1 START COUNT ...; *child is its pid. */
 static int
-run_idmap_tool (const char *tool, pid_t pid, uint64_t own, const struct rcr_id_range *ranges, size_t n,
-                rcr_error_t *err)
+spawn_idmap_tool (const char *tool, pid_t pid, uint64_t own, const struct rcr_id_range *ranges, size_t n, pid_t *child,
+                  rcr_error_t *err)
 {
   cleanup_free struct rcr_id_map *map = NULL;
   size_t n_map = rcr_idmap_build (own, ranges, n, &map);
-  size_t argc = 2 + 3 * n_map + 1;
-  char **argv = rcr_xmalloc0 (argc * sizeof (char *));
+  cleanup_strv char **argv = rcr_xmalloc0 ((2 + 3 * n_map + 1) * sizeof (char *));
   cleanup_free char *path = rcr_find_executable (tool);
-  pid_t child;
-  int status, ret = 0;
   size_t k = 0;
 
   if (path == NULL)
-    {
-      free (argv);
-      return rcr_make_error (err, ENOENT, "%s not found; install it with: sudo apt-get install uidmap", tool);
-    }
+    return rcr_make_error (err, ENOENT, "%s not found; install it with: sudo apt-get install uidmap", tool);
   argv[k++] = rcr_xstrdup (tool);
   argv[k++] = rcr_strdup_printf ("%d", (int)pid);
   for (size_t i = 0; i < n_map; i++)
@@ -86,27 +80,44 @@ run_idmap_tool (const char *tool, pid_t pid, uint64_t own, const struct rcr_id_r
       argv[k++] = rcr_strdup_printf ("%llu", (unsigned long long)map[i].host_id);
       argv[k++] = rcr_strdup_printf ("%llu", (unsigned long long)map[i].size);
     }
-  argv[k] = NULL;
-  errno = posix_spawn (&child, path, NULL, NULL, argv, environ);
+  errno = posix_spawn (child, path, NULL, NULL, argv, environ);
   if (errno != 0)
-    ret = rcr_make_error (err, errno, "run %s", path);
-  else
-    {
-      while (waitpid (child, &status, 0) < 0)
-        if (errno != EINTR)
-          {
-            ret = rcr_make_error (err, errno, "wait for %s", tool);
-            break;
-          }
-      if (ret == 0 && (!WIFEXITED (status) || WEXITSTATUS (status) != 0))
-        ret = rcr_make_error (err, 0,
-                              "%s failed for pid %d (check that your /etc/sub%cid ranges are valid and that %s is "
-                              "setuid root: sudo apt-get install --reinstall uidmap)",
-                              tool, (int)pid, strcmp (tool, "newuidmap") == 0 ? 'u' : 'g', path);
-    }
-  for (size_t i = 0; i < k; i++)
-    free (argv[i]);
-  free (argv);
+    return rcr_make_error (err, errno, "run %s", path);
+  return 0;
+}
+
+static int
+wait_idmap_tool (const char *tool, pid_t child, pid_t pid, rcr_error_t *err)
+{
+  int status;
+  while (waitpid (child, &status, 0) < 0)
+    if (errno != EINTR)
+      return rcr_make_error (err, errno, "wait for %s", tool);
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return rcr_make_error (err, 0,
+                           "%s failed for pid %d (check that your /etc/sub%cid ranges are valid and that %s is "
+                           "setuid root: sudo apt-get install --reinstall uidmap)",
+                           tool, (int)pid, strcmp (tool, "newuidmap") == 0 ? 'u' : 'g', tool);
+  return 0;
+}
+
+/* Both maps at once: the two setuid helpers are independent. The first error wins. */
+static int
+run_idmap_tools (pid_t pid, const struct rcr_id_range *uids, size_t n_uids, const struct rcr_id_range *gids,
+                 size_t n_gids, rcr_error_t *err)
+{
+  pid_t u = -1, g = -1;
+  rcr_error_t later = NULL;
+  int ret;
+
+  if (spawn_idmap_tool ("newuidmap", pid, geteuid (), uids, n_uids, &u, err) < 0)
+    return -1;
+  ret = spawn_idmap_tool ("newgidmap", pid, getegid (), gids, n_gids, &g, err);
+  if (wait_idmap_tool ("newuidmap", u, pid, ret < 0 ? &later : err) < 0)
+    ret = -1;
+  if (g > 0 && wait_idmap_tool ("newgidmap", g, pid, ret < 0 ? &later : err) < 0)
+    ret = -1;
+  rcr_error_release (&later);
   return ret;
 }
 
@@ -149,9 +160,7 @@ rcr_userns_write_maps (pid_t pid, rcr_error_t *err)
 
   if (read_ranges (&uids, &n_uids, &gids, &n_gids, err) < 0)
     return -1;
-  if (run_idmap_tool ("newuidmap", pid, geteuid (), uids, n_uids, err) < 0)
-    return -1;
-  return run_idmap_tool ("newgidmap", pid, getegid (), gids, n_gids, err);
+  return run_idmap_tools (pid, uids, n_uids, gids, n_gids, err);
 }
 
 int
@@ -162,7 +171,6 @@ rcr_userns_run_mapped (rcr_userns_fn fn, void *arg, int extra_flags, int *exit_s
   size_t n_uids = 0, n_gids = 0;
   int to_parent[2] = { -1, -1 }, to_child[2] = { -1, -1 }, errp[2] = { -1, -1 };
   uid_t uid = geteuid ();
-  gid_t gid = getegid ();
   bool rootless = uid != 0;
   pid_t pid;
   int status, ret = 0;
@@ -219,9 +227,7 @@ rcr_userns_run_mapped (rcr_userns_fn fn, void *arg, int extra_flags, int *exit_s
 
   if (read_full (to_parent[0], &c, 1) < 0)
     ret = -1; /* the child failed before unsharing: its message follows */
-  else if (rootless
-           && (run_idmap_tool ("newuidmap", pid, uid, uids, n_uids, err) < 0
-               || run_idmap_tool ("newgidmap", pid, gid, gids, n_gids, err) < 0))
+  else if (rootless && run_idmap_tools (pid, uids, n_uids, gids, n_gids, err) < 0)
     {
       kill (pid, SIGKILL);
       ret = -1;
