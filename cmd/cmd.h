@@ -66,8 +66,10 @@ void cmd_print_yaml (json_object *obj);
 /* --format handling shared by the verbs: "json" or a Go-template subset ({{.A.B}},
    {{json .A}}) looked up case-insensitively in the JSON. */
 int cmd_print_formatted (const struct rcr_verb *verb, const char *format, json_object *obj);
-/* The header line of a "table ..." format; aliases are {field, header} pairs, NULL-ended. */
-void cmd_print_template_header (const char *format, const char *const *aliases);
+/* A "table ..." format (given without "table "): aligned columns with podman's header;
+   aliases are {field, header} pairs ("ID", "IMAGE ID"), NULL-ended. */
+int cmd_print_table_format (const struct rcr_verb *verb, const char *format, json_object *rows,
+                            const char *const *aliases, bool heading);
 
 /* Podman's human units: "7.34 MB" (decimal, 3 significant digits). */
 char *cmd_human_size (int64_t bytes);

@@ -253,18 +253,18 @@ run_ps (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char **a
     else if (!quiet && format)
       {
         static const char *const aliases[] = { "ID", "CONTAINER ID", NULL };
-        bool table = rcr_has_prefix (format, "table ");
-        const char *f = table ? format + 6 : format;
-        if (table && heading)
-          cmd_print_template_header (f, aliases);
         for (size_t i = 0; i < json_object_array_length (arr); i++)
           {
             json_object *o = json_object_array_get_idx (arr, i);
             /* podman's {{.Names}} is the name string */
             json_object_object_add (o, "Names", json_object_new_string (rcr_json_get_string (o, "Names_", "")));
-            if (cmd_print_formatted (verb, f, o) != 0)
-              break;
           }
+        if (rcr_has_prefix (format, "table "))
+          cmd_print_table_format (verb, format + 6, arr, aliases, heading);
+        else
+          for (size_t i = 0; i < json_object_array_length (arr); i++)
+            if (cmd_print_formatted (verb, format, json_object_array_get_idx (arr, i)) != 0)
+              break;
       }
     else if (!quiet)
       cmd_table_print (&t, heading);

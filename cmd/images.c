@@ -282,15 +282,14 @@ run_images (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char
   else if (format)
     {
       static const char *const aliases[] = { "ID", "IMAGE ID", NULL };
-      bool table = rcr_has_prefix (format, "table ");
-      const char *f = table ? format + 6 : format;
-      if (table && heading)
-        cmd_print_template_header (f, aliases);
-      for (size_t i = 0; i < nrows && ret == 0; i++)
-        {
-          cleanup_json json_object *o = row_json (&rows[i]);
-          ret = cmd_print_formatted (verb, f, o);
-        }
+      cleanup_json json_object *objs = json_object_new_array ();
+      for (size_t i = 0; i < nrows; i++)
+        json_object_array_add (objs, row_json (&rows[i]));
+      if (rcr_has_prefix (format, "table "))
+        ret = cmd_print_table_format (verb, format + 6, objs, aliases, heading);
+      else
+        for (size_t i = 0; i < nrows && ret == 0; i++)
+          ret = cmd_print_formatted (verb, format, json_object_array_get_idx (objs, i));
     }
   else
     {

@@ -381,20 +381,20 @@ cmp_keys (const void *a, const void *b)
 
 /* As Go's text/template prints values: [a b] for lists, map[k:v] with sorted keys. */
 static void
-print_go_value (json_object *v)
+print_go_value (FILE *out, json_object *v)
 {
   if (v == NULL)
-    fputs ("<no value>", stdout);
+    fputs ("<no value>", out);
   else if (json_object_is_type (v, json_type_array))
     {
-      putchar ('[');
+      fputc ('[', out);
       for (size_t i = 0; i < json_object_array_length (v); i++)
         {
           if (i)
-            putchar (' ');
-          print_go_value (json_object_array_get_idx (v, i));
+            fputc (' ', out);
+          print_go_value (out, json_object_array_get_idx (v, i));
         }
-      putchar (']');
+      fputc (']', out);
     }
   else if (json_object_is_type (v, json_type_object))
     {
@@ -408,29 +408,29 @@ print_go_value (json_object *v)
         keys[k++] = key;
       }
       qsort (keys, n, sizeof (char *), cmp_keys);
-      fputs ("map[", stdout);
+      fputs ("map[", out);
       for (size_t i = 0; i < n; i++)
         {
-          printf ("%s%s:", i ? " " : "", keys[i]);
-          print_go_value (json_object_object_get (v, keys[i]));
+          fprintf (out, "%s%s:", i ? " " : "", keys[i]);
+          print_go_value (out, json_object_object_get (v, keys[i]));
         }
-      putchar (']');
+      fputc (']', out);
       free (keys);
     }
   else
-    fputs (json_object_get_string (v), stdout);
+    fputs (json_object_get_string (v), out);
 }
 
 static void
-print_template_value (json_object *v, bool as_json)
+print_template_value (FILE *out, json_object *v, bool as_json)
 {
   if (as_json)
-    fputs (json_object_to_json_string_ext (v, JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
+    fputs (json_object_to_json_string_ext (v, JSON_C_TO_STRING_NOSLASHESCAPE), out);
   else
-    print_go_value (v);
+    print_go_value (out, v);
 }
 
-/* podman turns the two characters \t in a format into a tab */
+/* podman turns the two characters \\t in a format into a tab */
 static char *
 unescape_tabs (const char *format)
 {
@@ -447,22 +447,26 @@ unescape_tabs (const char *format)
   return out;
 }
 
-void
-cmd_print_template_header (const char *format_in, const char *const *aliases)
+/* podman's header for "table {{.Repository}}\t{{.ID}}": the field names in capitals,
+   a few spelled out ("ID" → "IMAGE ID") */
+static char *
+template_header (const char *format, const char *const *aliases)
 {
-  cleanup_free char *format = unescape_tabs (format_in);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream (&buf, &len);
 
-  /* podman's header for "table {{.Repository}}\t{{.ID}}": the field names in capitals,
-     a few spelled out ("ID" → "IMAGE ID") */
+  if (out == NULL)
+    abort ();
   for (const char *p = format; *p;)
     {
       const char *open = strstr (p, "{{"), *close;
       if (open == NULL)
         {
-          fputs (p, stdout);
+          fputs (p, out);
           break;
         }
-      fwrite (p, 1, (size_t)(open - p), stdout);
+      fwrite (p, 1, (size_t)(open - p), out);
       close = strstr (open, "}}");
       if (close == NULL)
         break;
@@ -476,33 +480,33 @@ cmd_print_template_header (const char *format_in, const char *const *aliases)
         for (const char *const *a = aliases; a && *a; a += 2)
           if (strlen (a[0]) == (size_t)(e - f) && strncmp (a[0], f, (size_t)(e - f)) == 0)
             {
-              fputs (a[1], stdout);
+              fputs (a[1], out);
               aliased = true;
             }
         if (!aliased)
           for (const char *c = f; c < e; c++)
-            putchar (toupper ((unsigned char)*c));
+            fputc (toupper ((unsigned char)*c), out);
       }
       p = close + 2;
     }
-  putchar ('\n');
+  fclose (out);
+  return buf;
 }
 
-int
-cmd_print_formatted (const struct rcr_verb *verb, const char *format_in, json_object *obj)
+/* Renders a template into a string (no newline); a usage error returns 125. */
+static int
+format_string (const struct rcr_verb *verb, const char *format, json_object *obj, char **result)
 {
-  cleanup_free char *format = unescape_tabs (format_in);
-  const char *p = format;
-  cleanup_free char *out = NULL;
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *out = NULL;
+  const char *p;
 
-  if (strcasecmp (format, "json") == 0 || strcmp (format, "{{json .}}") == 0)
-    {
-      cmd_print_json (obj);
-      return 0;
-    }
-  /* Validate the whole template before printing anything. */
+  /* Validate the whole template before rendering anything. */
   for (int pass = 0; pass < 2; pass++)
     {
+      if (pass && (out = open_memstream (&buf, &len)) == NULL)
+        abort ();
       for (p = format; *p;)
         {
           const char *open = strstr (p, "{{"), *close, *expr, *expr_end;
@@ -512,11 +516,11 @@ cmd_print_formatted (const struct rcr_verb *verb, const char *format_in, json_ob
           if (open == NULL)
             {
               if (pass)
-                fputs (p, stdout);
+                fputs (p, out);
               break;
             }
           if (pass)
-            fwrite (p, 1, (size_t)(open - p), stdout);
+            fwrite (p, 1, (size_t)(open - p), out);
           close = strstr (open, "}}");
           if (close == NULL)
             return cmd_usage_error (verb, "template: unclosed action in \"%s\"", format);
@@ -539,10 +543,95 @@ cmd_print_formatted (const struct rcr_verb *verb, const char *format_in, json_ob
           if (v == NULL && pass == 0)
             return cmd_usage_error (verb, "template: can't evaluate field \"%.*s\"", (int)(expr_end - expr), expr);
           if (pass)
-            print_template_value (v, as_json);
+            print_template_value (out, v, as_json);
           p = close + 2;
         }
     }
-  putchar ('\n');
+  fclose (out);
+  *result = buf;
+  return 0;
+}
+
+int
+cmd_print_formatted (const struct rcr_verb *verb, const char *format_in, json_object *obj)
+{
+  cleanup_free char *format = unescape_tabs (format_in);
+  cleanup_free char *line = NULL;
+
+  if (strcasecmp (format, "json") == 0 || strcmp (format, "{{json .}}") == 0)
+    {
+      cmd_print_json (obj);
+      return 0;
+    }
+  if (format_string (verb, format, obj, &line) != 0)
+    return RCR_EXIT_FAILURE;
+  puts (line);
+  return 0;
+}
+
+/* Splits a rendered line at tabs into table cells. */
+static char **
+split_tabs (const char *line, size_t ncols)
+{
+  char **cells = rcr_xmalloc0 ((ncols + 1) * sizeof (char *));
+  const char *p = line;
+  for (size_t c = 0; c < ncols; c++)
+    {
+      const char *t = c + 1 < ncols ? strchr (p, '\t') : NULL;
+      cells[c] = t ? rcr_xstrndup (p, (size_t)(t - p)) : rcr_xstrdup (p);
+      p = t ? t + 1 : p + strlen (p);
+    }
+  return cells;
+}
+
+int
+cmd_print_table_format (const struct rcr_verb *verb, const char *format_in, json_object *rows,
+                        const char *const *aliases, bool heading)
+{
+  cleanup_free char *unescaped = unescape_tabs (format_in);
+  cleanup_free char *format = rcr_xstrdup (unescaped);
+  cleanup_free char *header = NULL;
+  struct cmd_table t = { 0 };
+  size_t ncols = 1;
+  char *w = format;
+
+  /* podman: in a table, the blanks between fields are column breaks */
+  for (const char *p = unescaped; *p;)
+    {
+      if (p[0] == '{' && p[1] == '{')
+        {
+          const char *close = strstr (p, "}}");
+          size_t l = close ? (size_t)(close + 2 - p) : strlen (p);
+          memmove (w, p, l);
+          w += l;
+          p += l;
+          continue;
+        }
+      if (*p == ' ' || *p == '\t')
+        {
+          while (*p == ' ' || *p == '\t')
+            p++;
+          *w++ = '\t';
+          ncols++;
+          continue;
+        }
+      *w++ = *p++;
+    }
+  *w = '\0';
+  header = template_header (format, aliases);
+  t.ncols = ncols;
+  cmd_table_add (&t, split_tabs (header, ncols));
+  for (size_t i = 0; i < json_object_array_length (rows); i++)
+    {
+      cleanup_free char *line = NULL;
+      if (format_string (verb, format, json_object_array_get_idx (rows, i), &line) != 0)
+        {
+          cmd_table_clear (&t);
+          return RCR_EXIT_FAILURE;
+        }
+      cmd_table_add (&t, split_tabs (line, ncols));
+    }
+  cmd_table_print (&t, heading);
+  cmd_table_clear (&t);
   return 0;
 }

@@ -109,6 +109,9 @@ cmd_table_print (struct cmd_table *t, bool header)
     for (size_t c = 0; c < t->ncols; c++)
       if (strlen (t->rows[r][c]) > w[c])
         w[c] = strlen (t->rows[r][c]);
+  /* podman's tabwriter: cells at least 12 wide, 2 blanks of padding */
+  for (size_t c = 0; c < t->ncols; c++)
+    w[c] = w[c] + 2 < 12 ? 12 : w[c] + 2;
   for (size_t r = header ? 0 : 1; r < t->nrows; r++)
     {
       for (size_t c = 0; c < t->ncols; c++)
@@ -116,7 +119,7 @@ cmd_table_print (struct cmd_table *t, bool header)
           if (c + 1 == t->ncols)
             fputs (t->rows[r][c], stdout);
           else
-            printf ("%-*s  ", (int)w[c], t->rows[r][c]);
+            printf ("%-*s", (int)w[c], t->rows[r][c]);
         }
       putchar ('\n');
     }
