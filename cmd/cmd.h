@@ -122,6 +122,7 @@ extern const struct rcr_verb rcr_verb_wait;
 extern const struct rcr_verb rcr_verb_inspect;
 extern const struct rcr_verb rcr_verb_logs;
 extern const struct rcr_verb rcr_verb_rename;
+extern const struct rcr_verb rcr_verb_volume;
 extern const struct rcr_verb rcr_verb_image_inspect;
 
 #endif

@@ -15,6 +15,7 @@
 #include "runtime/monitor.h"
 #include "runtime/process.h"
 #include "runtime/spawn.h"
+#include "runtime/volume.h"
 #include "storage/images.h"
 #include "storage/pull.h"
 #include "storage/store.h"
@@ -409,11 +410,10 @@ parse_volume (struct rcr_context *ctx, const char *spec, json_object *mounts, rc
   else
     {
       /* a named volume: created on first use, as podman does */
-      if (!rcr_name_valid (parts[0]))
-        return rcr_make_error (err, 0, "invalid volume name \"%s\"", parts[0]);
-      source = rcr_strdup_printf ("%s/volumes/%s/_data", ctx->paths.root, parts[0]);
-      if (rcr_mkdir_p (source, 0755, err) < 0)
+      cleanup_json json_object *vol = NULL;
+      if (rcr_volume_create (ctx, parts[0], NULL, true, &vol, err) < 0)
         return -1;
+      source = rcr_xstrdup (rcr_json_get_string (vol, "Mountpoint", ""));
     }
   m = json_object_new_object ();
   json_object_object_add (m, "type", json_object_new_string ("bind"));
