@@ -8,50 +8,19 @@ set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 cd "$SRC"
-. tests/harness/lib.sh
+. bench/lib.sh
 RUNS=${RUNS:-5}
-PKGS=${PKGS:-"libllvm14 libicu72 libpython3.11-stdlib perl-modules-5.36 libgl1-mesa-dri gcc-12 libclang-cpp14 libstdc++-12-dev"}
 
 [ "$(id -u)" -eq 0 ] || die "run bench/pull.sh as root (it creates the test user and a registry)"
-need=()
-for p in podman skopeo hyperfine jq docker-registry; do command -v $p >/dev/null || need+=("$p"); done
-if [ ${#need[@]} -gt 0 ]; then
-  apt-get install -y -qq "${need[@]/docker-registry/docker-registry}" >/dev/null
-fi
+bench_need podman skopeo hyperfine jq docker-registry bc
 make -s all
-
-CACHE=$SRC/bench/.cache
-mkdir -p "$CACHE/debs" "$CACHE/trees"
-if [ ! -f "$CACHE/oci/big/index.json" ]; then
-  log "building the benchmark image from: $PKGS"
-  rm -f "$CACHE"/debs/*.deb
-  (cd "$CACHE/debs" && apt-get download $PKGS >/dev/null 2>&1)
-  dirs=()
-  for deb in "$CACHE"/debs/*.deb; do
-    t=$CACHE/trees/$(basename "$deb" .deb)
-    rm -rf "$t" && mkdir -p "$t" && dpkg-deb -x "$deb" "$t"
-    dirs+=("$t")
-  done
-  python3 bench/make-image.py "$CACHE/oci" big "${dirs[@]}"
-fi
-
-WORK=$(mktemp -d /var/tmp/rcr-bench.XXXXXX)
-chmod 0755 "$WORK"
-cleanup() { stop_registry; rm -rf --one-file-system "$WORK"; }
-trap cleanup EXIT INT TERM
-setup_test_user
-mkdir -m 0700 "$WORK/registry"
-start_registry "$WORK/registry"
-skopeo copy --quiet --dest-tls-verify=false "oci:$CACHE/oci/big:latest" "docker://$REGISTRY/bench/big:latest"
-cp bin/rcr "$WORK/rcr"
-chmod 0755 "$WORK/rcr"
+bench_build_big_image
+bench_setup
 IMG=$REGISTRY/bench/big:latest
 size=$(du -sb "$CACHE/oci/big/blobs" | cut -f1)
 layers=$(jq '.layers | length' "$CACHE/oci/big/blobs/sha256/$(jq -r '.manifests[0].digest' "$CACHE/oci/big/index.json" | cut -d: -f2)")
 log "image: $((size >> 20)) MiB compressed, $layers layers; $RUNS runs each"
 
-T=$WORK/t
-install -d -o "$RCR_TEST_USER" -m 0700 "$T"
 # Fresh stores before every run; the stores hold subordinate-id files, so each tool's
 # own unshare removes them.
 cat >"$WORK/prepare.sh" <<PREP
