@@ -123,6 +123,7 @@ extern const struct rcr_verb rcr_verb_inspect;
 extern const struct rcr_verb rcr_verb_logs;
 extern const struct rcr_verb rcr_verb_rename;
 extern const struct rcr_verb rcr_verb_volume;
+extern const struct rcr_verb rcr_verb_exec;
 extern const struct rcr_verb rcr_verb_image_inspect;
 
 #endif

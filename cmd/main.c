@@ -10,13 +10,14 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "runtime/cgroup.h"
+#include "runtime/exec.h"
 #include "storage/driver.h"
 
 static const struct rcr_verb *const verbs[] = {
-  &rcr_verb_create,  &rcr_verb_image,   &rcr_verb_images, &rcr_verb_info,  &rcr_verb_inspect, &rcr_verb_kill,
-  &rcr_verb_login,   &rcr_verb_logout,  &rcr_verb_logs,   &rcr_verb_ps,    &rcr_verb_pull,    &rcr_verb_rename,
-  &rcr_verb_rm,      &rcr_verb_rmi,     &rcr_verb_run,    &rcr_verb_start, &rcr_verb_stop,    &rcr_verb_tag,
-  &rcr_verb_unshare, &rcr_verb_version, &rcr_verb_volume, &rcr_verb_wait,
+  &rcr_verb_create, &rcr_verb_exec,    &rcr_verb_image,   &rcr_verb_images, &rcr_verb_info,  &rcr_verb_inspect,
+  &rcr_verb_kill,   &rcr_verb_login,   &rcr_verb_logout,  &rcr_verb_logs,   &rcr_verb_ps,    &rcr_verb_pull,
+  &rcr_verb_rename, &rcr_verb_rm,      &rcr_verb_rmi,     &rcr_verb_run,    &rcr_verb_start, &rcr_verb_stop,
+  &rcr_verb_tag,    &rcr_verb_unshare, &rcr_verb_version, &rcr_verb_volume, &rcr_verb_wait,
 };
 
 static void
@@ -165,6 +166,10 @@ main (int argc, char **argv)
       return RCR_EXIT_FAILURE;
     }
 
+  /* exec enters a container: first make sure nothing in it can reach our binary on disk
+     through /proc/PID/exe (CVE-2019-5736); this re-executes from a sealed memfd */
+  if (verb == &rcr_verb_exec && rcr_reexec_sealed (argv, &err) < 0)
+    return cmd_fail (&err);
   if (rcr_paths_init (&ctx.paths, root, runroot, &err) < 0)
     return cmd_fail (&err);
   ret = verb->run (&ctx, verb, argc - i, argv + i);
