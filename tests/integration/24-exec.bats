@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# rcr exec: a process joins a running container with its identity and limits.
+
+load helpers
+
+setup_file() {
+  use_file_store
+  rcr run -d --name ex alpine sleep 300
+}
+
+teardown_file() {
+  rcr rm -f ex || true
+  remove_store "$RCR_TEST_STORE"
+}
+
+@test "exec runs in the container's namespaces with its identity" {
+  rcr inspect ex --format '{{.Config.Hostname}}'
+  hn=$output
+  rcr exec ex sh -c 'hostname; id -u; cat /proc/1/cmdline | tr "\0" " "'
+  [ "${lines[0]}" = "$hn" ]
+  [ "${lines[1]}" = 0 ]
+  [ "${lines[2]}" = "sleep 300 " ]
+}
+
+@test "exec has the container's capabilities and seccomp filter" {
+  rcr exec ex grep -E '^(CapBnd|CapEff|Seccomp):' /proc/self/status
+  assert_contains "$output" $'CapBnd:\t00000000800405fb'
+  assert_contains "$output" $'CapEff:\t00000000800405fb'
+  assert_contains "$output" $'Seccomp:\t2'
+}
+
+@test "exec exit codes: the command's, 127 not found, 126 not executable, 125 no container" {
+  rcr 1 exec ex false
+  rcr 127 exec ex no-such-command
+  assert_contains "$stderr" "not found"
+  rcr 126 exec ex /etc/passwd
+  rcr 125 exec no-such-container true
+}
+
+@test "exec -u, -w, -e and -i" {
+  rcr exec -u tester -w /tmp -e FOO=bar ex sh -c 'id -un; pwd; echo $FOO'
+  [ "$output" = $'tester\n/tmp\nbar' ]
+  run --separate-stderr bash -c "echo piped | '$RCR_BIN' --root '$RCR_TEST_STORE/root' --runroot '$RCR_TEST_STORE/run' exec -i ex cat"
+  [ "$status" -eq 0 ]
+  [ "$output" = piped ]
+  # without -i the command reads nothing
+  run --separate-stderr bash -c "echo piped | '$RCR_BIN' --root '$RCR_TEST_STORE/root' --runroot '$RCR_TEST_STORE/run' exec ex cat"
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+}
+
+@test "exec -t gets a terminal from the container's devpts" {
+  run script -qc "'$RCR_BIN' --root '$RCR_TEST_STORE/root' --runroot '$RCR_TEST_STORE/run' exec -t ex tty" /dev/null
+  [ "$status" -eq 0 ]
+  [[ $output == *"/dev/pts/"* ]]
+}
+
+@test "exec -d returns once the command runs; it shows in the container" {
+  rcr exec -d ex sleep 30
+  rcr exec ex ps
+  assert_contains "$output" "sleep 30"
+}
+
+@test "exec into a stopped container is refused" {
+  rcr run -d --name ex-stopped alpine sleep 300
+  rcr stop -t 0 ex-stopped
+  rcr 125 exec ex-stopped true
+  assert_contains "$stderr" "running containers"
+  rcr rm ex-stopped
+}
+
+# CVE-2019-5736: a process inside the container must not be able to overwrite the
+# runtime's binary through /proc/PID/exe of the rcr process that enters the container.
+@test "rcr exec runs from a sealed memfd: its /proc/PID/exe cannot be opened for writing" {
+  "$RCR_BIN" --root "$RCR_TEST_STORE/root" --runroot "$RCR_TEST_STORE/run" exec ex sleep 3 &
+  pid=$!
+  for _ in $(seq 1 50); do
+    exe=$(readlink "/proc/$pid/exe" 2>/dev/null || true)
+    [[ $exe == /memfd:* ]] && break
+    sleep 0.05
+  done
+  [[ $exe == /memfd:rcr* ]]
+  # it cannot be opened for writing
+  run python3 -c "import os; os.open('/proc/$pid/exe', os.O_WRONLY)"
+  [ "$status" -ne 0 ]
+  [[ $output == *"Text file busy"* || $output == *"Operation not permitted"* ]]
+  # and it is sealed against writes, growth, shrinking and new seals (F_GET_SEALS = 1034)
+  run python3 -c "import os, fcntl; fd = os.open('/proc/$pid/exe', os.O_RDONLY); print(fcntl.fcntl(fd, 1034))"
+  [ "$status" -eq 0 ]
+  # F_SEAL_SEAL 1 | F_SEAL_SHRINK 2 | F_SEAL_GROW 4 | F_SEAL_WRITE 8
+  [ $((output & 15)) -eq 15 ]
+  wait "$pid"
+}
