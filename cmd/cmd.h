@@ -124,6 +124,11 @@ extern const struct rcr_verb rcr_verb_logs;
 extern const struct rcr_verb rcr_verb_rename;
 extern const struct rcr_verb rcr_verb_volume;
 extern const struct rcr_verb rcr_verb_exec;
+extern const struct rcr_verb rcr_verb_restart;
+extern const struct rcr_verb rcr_verb_top;
+extern const struct rcr_verb rcr_verb_port;
+extern const struct rcr_verb rcr_verb_pause;
+extern const struct rcr_verb rcr_verb_unpause;
 extern const struct rcr_verb rcr_verb_image_inspect;
 
 #endif

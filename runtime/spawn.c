@@ -383,6 +383,15 @@ static void __attribute__ ((noreturn)) exec_command (char **argv, char **env)
 
 /* --init: pid 1 stays ours, reaps every orphan and forwards signals to the command. */
 static pid_t init_child;
+static char *argv_area;
+static size_t argv_area_len;
+
+void
+rcr_spawn_set_argv_area (char *start, size_t len)
+{
+  argv_area = start;
+  argv_area_len = len;
+}
 
 static void
 forward_signal (int sig)
@@ -393,6 +402,13 @@ forward_signal (int sig)
 
 static void __attribute__ ((noreturn)) run_reaper (void)
 {
+  static const char name[] = "rcr-init";
+  if (argv_area && argv_area_len > sizeof (name))
+    {
+      memset (argv_area, 0, argv_area_len);
+      memcpy (argv_area, name, sizeof (name));
+    }
+  prctl (PR_SET_NAME, name);
   for (int sig = 1; sig < NSIG; sig++)
     if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
       signal (sig, forward_signal);

@@ -75,6 +75,10 @@ struct rcr_spawned
    failures. */
 int rcr_spawn (const struct rcr_spawn_config *c, struct rcr_spawned *out, rcr_error_t *err);
 
+/* Where main's argv strings live: --init's reaper overwrites them, so the container
+   never sees the host's command line (paths, flags) as pid 1's. */
+void rcr_spawn_set_argv_area (char *start, size_t len);
+
 /* Podman's masked and read-only paths (exported for inspect and tests). */
 extern const char *const rcr_masked_paths[];
 extern const char *const rcr_readonly_paths[];
