@@ -128,9 +128,6 @@ ps_json (struct rcr_container *c)
   json_object_object_add (o, "Ports", json_object_new_array ());
   json_object_object_add (o, "AutoRemove",
                           json_object_new_boolean (rcr_json_get_bool (c->config, "autoRemove", false)));
-  /* Go template fields */
-  json_object_object_add (o, "ID", json_object_new_string_len (c->id, 12));
-  json_object_object_add (o, "Names_", json_object_new_string (name_of (c)));
   return o;
 }
 
@@ -255,9 +252,15 @@ run_ps (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char **a
         static const char *const aliases[] = { "ID", "CONTAINER ID", NULL };
         for (size_t i = 0; i < json_object_array_length (arr); i++)
           {
+            /* podman's Go template fields: {{.Names}} is the name string, {{.ID}} short */
             json_object *o = json_object_array_get_idx (arr, i);
-            /* podman's {{.Names}} is the name string */
-            json_object_object_add (o, "Names", json_object_new_string (rcr_json_get_string (o, "Names_", "")));
+            json_object *names = rcr_json_get_array (o, "Names");
+            cleanup_free char *id = rcr_xstrndup (rcr_json_get_string (o, "Id", ""), 12);
+            cleanup_free char *name = rcr_xstrdup (names && json_object_array_length (names)
+                                                       ? json_object_get_string (json_object_array_get_idx (names, 0))
+                                                       : "");
+            json_object_object_add (o, "ID", json_object_new_string (id));
+            json_object_object_add (o, "Names", json_object_new_string (name));
           }
         if (rcr_has_prefix (format, "table "))
           cmd_print_table_format (verb, format + 6, arr, aliases, heading);
@@ -310,6 +313,10 @@ for_each (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char *
         return cmd_fail (&err);
       for (size_t i = 0; i < n; i++)
         {
+          /* kill --all and stop --all mean the running containers */
+          if ((strcmp (verb->name, "kill") == 0 || strcmp (verb->name, "stop") == 0)
+              && v[i]->state.status != RCR_STATUS_RUNNING && v[i]->state.status != RCR_STATUS_PAUSED)
+            continue;
           if (fn (ctx, v[i], arg, &err) < 0)
             {
               fprintf (stderr, "Error: %s\n", err->msg);
@@ -336,8 +343,11 @@ for_each (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char *
               continue;
             }
           fprintf (stderr, "Error: %s\n", err->msg);
-          ret = err->status == RCR_CONTAINER_NOT_FOUND && strcmp (verb->name, "rm") == 0 && ret == 0 ? 1
-                                                                                                     : RCR_EXIT_FAILURE;
+          /* rm: 1 when containers were not found, 125 when anything else failed */
+          if (err->status == RCR_CONTAINER_NOT_FOUND && strcmp (verb->name, "rm") == 0)
+            ret = ret == RCR_EXIT_FAILURE ? ret : 1;
+          else
+            ret = RCR_EXIT_FAILURE;
           rcr_error_release (&err);
           continue;
         }
@@ -553,7 +563,34 @@ run_wait (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char *
       default:
         return RCR_EXIT_FAILURE;
       }
-  return for_each (ctx, verb, argc, argv, optind, false, false, do_wait, NULL, false);
+  if (optind >= argc)
+    return cmd_usage_error (verb, "`rcr wait` requires at least one container name or ID");
+  {
+    int ret = 0;
+    for (int i = optind; i < argc; i++)
+      {
+        cleanup_free char *exits = rcr_strdup_printf ("%s/exits/%s", ctx->paths.runroot, argv[i]);
+        cleanup_free char *text = NULL;
+        rcr_error_t err = NULL;
+        int one;
+        /* a --rm container that already removed itself left its exit code behind */
+        if (strlen (argv[i]) == 64 && rcr_read_file (exits, 64, &text, NULL, &err) == 0)
+          {
+            cleanup_container struct rcr_container *still = NULL;
+            if (rcr_container_load (ctx, argv[i], &still, &err) < 0)
+              {
+                rcr_error_release (&err);
+                printf ("%d\n", atoi (text));
+                continue;
+              }
+          }
+        rcr_error_release (&err);
+        one = for_each (ctx, verb, 2, (char *[]){ argv[0], argv[i], NULL }, 1, false, false, do_wait, NULL, false);
+        if (one != 0)
+          ret = one;
+      }
+    return ret;
+  }
 }
 
 const struct rcr_verb rcr_verb_wait = {

@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "runtime/container.h"
 #include "storage/images.h"
 
 static int
@@ -72,6 +73,14 @@ const struct rcr_verb rcr_verb_image_inspect = {
   .run = run_inspect,
 };
 
+static const struct rcr_context *prune_ctx;
+
+static bool
+prune_in_use (const char *id)
+{
+  return rcr_container_image_in_use (prune_ctx, id);
+}
+
 static int
 run_prune (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char **argv)
 {
@@ -111,7 +120,8 @@ run_prune (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char 
     }
   if (cmd_open_store (ctx, &store) != 0)
     return RCR_EXIT_FAILURE;
-  if (rcr_images_prune (store, all, NULL, deleted, &err) < 0)
+  prune_ctx = ctx;
+  if (rcr_images_prune (store, all, prune_in_use, deleted, &err) < 0)
     ret = cmd_fail (&err);
   else
     for (size_t i = 0; i < json_object_array_length (deleted); i++)

@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "common/cleanup.h"
 #include "common/util.h"
+#include "runtime/container.h"
 #include "storage/images.h"
 
 enum
@@ -344,6 +345,15 @@ const struct rcr_verb rcr_verb_images = {
 
 /* ---- rmi ---- */
 
+/* storage cannot see containers; the CLI asks the runtime for them */
+static const struct rcr_context *in_use_ctx;
+
+static bool
+image_in_use (const char *id)
+{
+  return rcr_container_image_in_use (in_use_ctx, id);
+}
+
 static int
 run_rmi (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char **argv)
 {
@@ -407,7 +417,8 @@ run_rmi (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char **
       const char *t = json_object_get_string (json_object_array_get_idx (targets, i));
       rcr_error_t err = NULL;
       size_t u0 = json_object_array_length (untagged), d0 = json_object_array_length (deleted);
-      if (rcr_images_remove (store, t, force, NULL, untagged, deleted, &err) < 0)
+      in_use_ctx = ctx;
+      if (rcr_images_remove (store, t, force, image_in_use, untagged, deleted, &err) < 0)
         {
           int status = err->status;
           if (status == RCR_IMAGE_NOT_KNOWN && ignore)

@@ -46,13 +46,19 @@ rcr_json_read_file (const char *path, size_t max_size, json_object **out, rcr_er
 }
 
 int
-rcr_json_write_file (const char *path, json_object *obj, mode_t mode, rcr_error_t *err)
+rcr_json_write_file_sync (const char *path, json_object *obj, mode_t mode, bool sync, rcr_error_t *err)
 {
   size_t len;
   const char *s
       = json_object_to_json_string_length (obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
   cleanup_free char *buf = rcr_strdup_printf ("%s\n", s);
-  return rcr_write_file_atomic (path, buf, len + 1, mode, err);
+  return rcr_write_file_replace (path, buf, len + 1, mode, sync, err);
+}
+
+int
+rcr_json_write_file (const char *path, json_object *obj, mode_t mode, rcr_error_t *err)
+{
+  return rcr_json_write_file_sync (path, obj, mode, true, err);
 }
 
 const char *

@@ -24,6 +24,8 @@ int rcr_json_read_file (const char *path, size_t max_size, json_object **out, rc
 
 /* Serialises (pretty) and writes atomically: tmp + fsync + rename. */
 int rcr_json_write_file (const char *path, json_object *obj, mode_t mode, rcr_error_t *err);
+/* ... with the fsync optional (see rcr_write_file_replace). */
+int rcr_json_write_file_sync (const char *path, json_object *obj, mode_t mode, bool sync, rcr_error_t *err);
 
 /* Tolerant getters: a missing field or one of the wrong type gives the default. */
 const char *rcr_json_get_string (json_object *obj, const char *key, const char *def);

@@ -231,7 +231,7 @@ write_all (int fd, const void *data, size_t len)
 }
 
 int
-rcr_write_file_atomic (const char *path, const void *data, size_t len, mode_t mode, rcr_error_t *err)
+rcr_write_file_replace (const char *path, const void *data, size_t len, mode_t mode, bool sync, rcr_error_t *err)
 {
   cleanup_free char *tmp = rcr_strdup_printf ("%s.tmp-%d", path, (int)getpid ());
   cleanup_close int fd = -1;
@@ -239,7 +239,7 @@ rcr_write_file_atomic (const char *path, const void *data, size_t len, mode_t mo
   fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0)
     return rcr_make_error (err, errno, "create \"%s\"", tmp);
-  if (fchmod (fd, mode) < 0 || write_all (fd, data, len) < 0 || fsync (fd) < 0)
+  if (fchmod (fd, mode) < 0 || write_all (fd, data, len) < 0 || (sync && fsync (fd) < 0))
     {
       int r = rcr_make_error (err, errno, "write \"%s\"", tmp);
       unlink (tmp);
@@ -258,6 +258,12 @@ rcr_write_file_atomic (const char *path, const void *data, size_t len, mode_t mo
       return r;
     }
   return 0;
+}
+
+int
+rcr_write_file_atomic (const char *path, const void *data, size_t len, mode_t mode, rcr_error_t *err)
+{
+  return rcr_write_file_replace (path, data, len, mode, true, err);
 }
 
 int

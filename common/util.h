@@ -19,6 +19,10 @@ int rcr_read_file (const char *path, size_t max_size, char **out, size_t *len, r
 /* Writes data to path through a temporary file in the same directory, fsync, rename. */
 int rcr_write_file_atomic (const char *path, const void *data, size_t len, mode_t mode, rcr_error_t *err);
 
+/* The same, with the fsync optional: for files rebuilt from others or dying with a
+   process, where a crash loses nothing that matters. Still never half-written. */
+int rcr_write_file_replace (const char *path, const void *data, size_t len, mode_t mode, bool sync, rcr_error_t *err);
+
 /* mkdir -p with the given mode for every directory it creates. */
 int rcr_mkdir_p (const char *path, mode_t mode, rcr_error_t *err);
 

@@ -80,8 +80,23 @@ rcr_pid_start_time (pid_t pid)
 bool
 rcr_pid_alive (pid_t pid, uint64_t start_time)
 {
+  char path[64], buf[512];
+  cleanup_close int fd = -1;
   uint64_t now = rcr_pid_start_time (pid);
-  return now != 0 && (start_time == 0 || now == start_time);
+  ssize_t n;
+  char *p;
+
+  if (now == 0 || (start_time != 0 && now != start_time))
+    return false;
+  /* a zombie (Z) or dead (X) process does nothing any more: it only waits to be reaped,
+     which a sandbox's pid 1 may never do */
+  snprintf (path, sizeof (path), "/proc/%d/stat", (int)pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || (n = read (fd, buf, sizeof (buf) - 1)) <= 0)
+    return false;
+  buf[n] = '\0';
+  p = strrchr (buf, ')');
+  return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
 }
 
 void
@@ -109,7 +124,8 @@ rcr_container_list_free (struct rcr_container **v, size_t n)
 static int
 write_text (const char *path, const char *text, rcr_error_t *err)
 {
-  return rcr_write_file_atomic (path, text, strlen (text), 0644, err);
+  /* derived from the config and the host: nothing to lose in a crash */
+  return rcr_write_file_replace (path, text, strlen (text), 0644, false, err);
 }
 
 /* /etc/hosts, /etc/hostname (and, sharing the host's network, /etc/resolv.conf) as podman
@@ -293,8 +309,11 @@ rcr_container_create (const struct rcr_context *ctx, json_object *config, struct
         rcr_make_error (err, errno, "create \"%s\"", c->dir);
         goto fail;
       }
-    if (rcr_mkdir_p (rootfs, 0700, err) < 0 || write_etc_files (c->dir, config, err) < 0
-        || rcr_json_write_file (cfg, config, 0600, err) < 0 || rcr_container_save_state (ctx, c, err) < 0)
+    if (rcr_mkdir_p (rootfs, 0700, err) < 0
+        || write_etc_files (c->dir, config, err) < 0
+        /* a --rm container lives as long as its process: no need to outlive a crash */
+        || rcr_json_write_file_sync (cfg, config, 0600, !rcr_json_get_bool (config, "autoRemove", false), err) < 0
+        || rcr_container_save_state (ctx, c, err) < 0)
       goto fail;
   }
   *out = c;

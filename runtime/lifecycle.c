@@ -105,7 +105,7 @@ wait_exited (const struct rcr_context *ctx, struct rcr_container *c, int ms, boo
           return -1;
         }
       if (c->state.status != RCR_STATUS_RUNNING && c->state.status != RCR_STATUS_PAUSED
-          && c->state.status != RCR_STATUS_STOPPING)
+          && c->state.status != RCR_STATUS_STOPPING && c->state.status != RCR_STATUS_CREATED)
         {
           *exited = true;
           return 0;
@@ -143,11 +143,25 @@ rcr_container_stop (const struct rcr_context *ctx, struct rcr_container *c, int 
 int
 rcr_container_wait (const struct rcr_context *ctx, struct rcr_container *c, int *exit_code, rcr_error_t *err)
 {
+  cleanup_free char *exits = rcr_strdup_printf ("%s/exits/%s", ctx->paths.runroot, c->id);
+  cleanup_free char *text = NULL;
+  rcr_error_t tmp = NULL;
   bool exited = false;
-  while (!exited)
-    if (wait_exited (ctx, c, 1000, &exited, err) < 0)
-      return -1;
+
+  /* a container never started is waited for until it runs and ends, as podman does */
+  while (!exited || c->state.status == RCR_STATUS_CREATED)
+    {
+      exited = false;
+      if (wait_exited (ctx, c, 1000, &exited, err) < 0)
+        return -1;
+      if (exited && access (c->dir, F_OK) < 0)
+        break; /* removed: a --rm container */
+    }
   *exit_code = c->state.exit_code;
+  /* a --rm container left its code behind when it removed itself */
+  if (access (c->dir, F_OK) < 0 && rcr_read_file (exits, 64, &text, NULL, &tmp) == 0)
+    *exit_code = atoi (text);
+  rcr_error_release (&tmp);
   return 0;
 }
 

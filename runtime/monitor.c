@@ -133,6 +133,19 @@ build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spaw
   s->argv = strv_from_json (rcr_json_get_array (cfg, "command"));
   s->env = strv_from_json (rcr_json_get_array (cfg, "env"));
 
+  /* rcr's own files first, so that a -v onto the same path (podman allows it) wins */
+  for (size_t i = 0; i < sizeof (etc_files) / sizeof (etc_files[0]); i++)
+    {
+      cleanup_free char *src = rcr_strdup_printf ("%s/%s", c->dir, etc_files[i].file);
+      bool user_owns = false;
+      for (size_t k = 0; mounts && k < json_object_array_length (mounts); k++)
+        user_owns = user_owns
+                    || strcmp (rcr_json_get_string (json_object_array_get_idx (mounts, k), "destination", ""),
+                               etc_files[i].dest)
+                           == 0;
+      if (!user_owns && access (src, F_OK) == 0)
+        add_mount (s, src, etc_files[i].dest, NULL, false, false, true);
+    }
   for (size_t i = 0; mounts && i < json_object_array_length (mounts); i++)
     {
       json_object *m = json_object_array_get_idx (mounts, i);
@@ -140,12 +153,6 @@ build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spaw
       add_mount (s, rcr_json_get_string (m, "source", NULL), rcr_json_get_string (m, "destination", "/"),
                  rcr_json_get_string (m, "options", NULL), rcr_json_get_bool (m, "readonly", false),
                  strcmp (type, "tmpfs") == 0, false);
-    }
-  for (size_t i = 0; i < sizeof (etc_files) / sizeof (etc_files[0]); i++)
-    {
-      cleanup_free char *src = rcr_strdup_printf ("%s/%s", c->dir, etc_files[i].file);
-      if (access (src, F_OK) == 0)
-        add_mount (s, src, etc_files[i].dest, NULL, false, false, true);
     }
   s->ulimits = rcr_xmalloc0 (((ulimits ? json_object_array_length (ulimits) : 0) + 1) * sizeof (*s->ulimits));
   for (size_t i = 0; ulimits && i < json_object_array_length (ulimits); i++)
@@ -161,6 +168,7 @@ build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spaw
   s->sc.work = s->work;
   s->sc.rootfs_dir = s->rootfs;
   s->sc.read_only = rcr_json_get_bool (cfg, "readOnly", false);
+  s->sc.privileged = privileged;
   s->sc.argv = s->argv;
   s->sc.env = s->env;
   s->sc.cwd = rcr_json_get_string (cfg, "workdir", "/");
@@ -522,6 +530,14 @@ monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struc
   c->state.finished_at_ns = now_ns ();
   if (o->remove)
     {
+      /* `rcr wait` on a --rm container still learns how it ended */
+      cleanup_free char *exits = rcr_strdup_printf ("%s/exits", ctx->paths.runroot);
+      cleanup_free char *path = rcr_strdup_printf ("%s/%s", exits, c->id);
+      cleanup_free char *text = rcr_strdup_printf ("%d\n", code);
+      rcr_error_t tmp = NULL;
+      if (rcr_mkdir_p (exits, 0700, &tmp) < 0
+          || rcr_write_file_replace (path, text, strlen (text), 0600, false, &tmp) < 0)
+        rcr_error_release (&tmp);
       if (rcr_container_delete (ctx, c, err) < 0)
         ret = rcr_error_wrap (err, "remove container %s", c->id);
     }

@@ -287,8 +287,13 @@ setup_mounts (const struct rcr_spawn_config *c, int rootfd, rcr_error_t *err_p)
           attach_new (rootfd, ms->dest, "tmpfs", "tmpfs", (const char *const *)opts, attrs, false, err_p);
         }
       else
-        /* a symlink in the container path resolves inside the root, never out of it */
-        bind_into (rootfd, ms->source, ms->dest, ms->readonly, ms->create_file, false, err_p);
+        {
+          struct stat st;
+          /* a file is bound onto a file: create one when the image lacks the path */
+          bool file = ms->create_file || (stat (ms->source, &st) == 0 && !S_ISDIR (st.st_mode));
+          /* a symlink in the container path resolves inside the root, never out of it */
+          bind_into (rootfd, ms->source, ms->dest, ms->readonly, file, false, err_p);
+        }
     }
 }
 
@@ -472,17 +477,28 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
 
   setup_proc_sys (rootfd, c->new_netns, err_p);
   setup_dev (rootfd, err_p);
-  setup_mounts (c, rootfd, err_p);
-  mask_paths (rootfd, err_p);
-
   if (c->read_only)
     {
       static const char *const tmp_opts[] = { "mode=1777", NULL };
       static const char *const dirs[] = { "/tmp", "/var/tmp", "/run", NULL };
-      struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
-      /* podman's --read-only-tmpfs default: writable /tmp, /var/tmp and /run */
+      /* podman's --read-only-tmpfs default: writable /tmp, /var/tmp and /run, mounted
+         before the binds so /run/.containerenv and volumes under them stay visible */
       for (const char *const *d = dirs; *d; d++)
         attach_new (rootfd, *d, "tmpfs", "tmpfs", tmp_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, err_p);
+    }
+  setup_mounts (c, rootfd, err_p);
+  if (!c->privileged)
+    mask_paths (rootfd, err_p);
+
+  if (c->read_only)
+    {
+      struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+      /* the working directory is created while the root can still be written (podman does) */
+      if (c->cwd && *c->cwd)
+        {
+          cleanup_close int cwdfd = -1;
+          CHECK (rcr_mount_open_in_root (rootfd, c->cwd, true, false, false, &cwdfd, err_p));
+        }
       if (syscall (SYS_mount_setattr, rootfd, "", AT_EMPTY_PATH, &attr, sizeof (attr)) < 0)
         child_fail (errno, "make the root read-only");
     }

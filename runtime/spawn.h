@@ -32,6 +32,7 @@ struct rcr_spawn_config
   const char *work;
   const char *rootfs_dir;
   bool read_only;
+  bool privileged; /* no masked or read-only paths */
 
   /* process */
   char **argv;
