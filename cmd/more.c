@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -65,7 +68,7 @@ run_restart (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, cha
           ret = cmd_fail (&err);
           continue;
         }
-      printf ("%s\n", ct->id);
+      printf ("%s\n", argv[i]);
     }
   return ret;
 }
@@ -79,6 +82,31 @@ const struct rcr_verb rcr_verb_restart = {
            "  -t, --time int   seconds to wait for the stop before killing (default: the container's)\n",
   .run = run_restart,
 };
+
+/* Reads a regular file of the container through its root, symlinks resolved inside it
+   and never a FIFO: the container's files must not steer or stall us. */
+static int
+read_in_root (const char *root, const char *rel, char **out)
+{
+  struct open_how how
+      = { .flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+  cleanup_close int rootfd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int fd = -1;
+  cleanup_free char *buf = NULL;
+  struct stat st;
+  size_t used = 0;
+  ssize_t n;
+
+  if (rootfd < 0 || (fd = (int)syscall (SYS_openat2, rootfd, rel, &how, sizeof (how))) < 0 || fstat (fd, &st) < 0
+      || !S_ISREG (st.st_mode) || st.st_size > (16 << 20))
+    return -1;
+  buf = rcr_xmalloc0 ((size_t)st.st_size + 1);
+  while (used < (size_t)st.st_size && (n = read (fd, buf + used, (size_t)st.st_size - used)) > 0)
+    used += (size_t)n;
+  buf[used] = '\0';
+  *out = steal_pointer (&buf);
+  return 0;
+}
 
 /* The container's view of a host uid: through its uid_map, then its own /etc/passwd. */
 static char *
@@ -102,8 +130,8 @@ container_user (pid_t init, uid_t host_uid)
   rcr_error_release (&err);
   if (inside < 0)
     return rcr_strdup_printf ("%u", (unsigned)host_uid);
-  snprintf (path, sizeof (path), "/proc/%d/root/etc/passwd", (int)init);
-  if (rcr_read_file (path, 16 << 20, &passwd, NULL, &err) == 0)
+  snprintf (path, sizeof (path), "/proc/%d/root", (int)init);
+  if (read_in_root (path, "etc/passwd", &passwd) == 0)
     {
       save = NULL;
       for (char *l = strtok_r (passwd, "\n", &save); l; l = strtok_r (NULL, "\n", &save))

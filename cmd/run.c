@@ -106,6 +106,7 @@ struct run_flags
   int tls_verify;
   int stop_timeout;
   json_object *env, *env_files, *ulimits, *cap_add, *cap_drop, *tmpfs, *volumes, *labels;
+  char *seccomp_abs;
 };
 
 static void
@@ -115,6 +116,7 @@ flags_clear (struct run_flags *f)
   for (size_t i = 0; i < sizeof (all) / sizeof (all[0]); i++)
     if (all[i])
       json_object_put (all[i]);
+  free (f->seccomp_abs);
 }
 
 static void
@@ -224,8 +226,15 @@ parse_flags (const struct rcr_verb *verb, int argc, char **argv, int *optind, st
         else if (rcr_has_prefix (arg, "seccomp="))
           {
             const char *v = arg + 8;
-            if (strcmp (v, "unconfined") != 0 && access (v, R_OK) < 0)
-              return cmd_usage_error (verb, "seccomp profile \"%s\": %s", v, strerror (errno));
+            if (strcmp (v, "unconfined") != 0)
+              {
+                /* kept as an absolute host path: later starts must not depend on the cwd */
+                char *abs = realpath (v, NULL);
+                if (abs == NULL)
+                  return cmd_usage_error (verb, "seccomp profile \"%s\": %s", v, strerror (errno));
+                f->seccomp_abs = abs;
+                v = abs;
+              }
             f->seccomp = v;
           }
         else if (rcr_has_prefix (arg, "label=") || rcr_has_prefix (arg, "apparmor="))

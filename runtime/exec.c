@@ -47,8 +47,12 @@ rcr_reexec_sealed (char **argv, rcr_error_t *err)
 
   if (getenv (SEALED_MARK))
     {
+      /* trust the mark only when /proc/self/exe really is a write-sealed memfd */
+      cleanup_close int self = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+      int seals = self >= 0 ? fcntl (self, F_GET_SEALS) : -1;
       unsetenv (SEALED_MARK);
-      return 0;
+      if (seals >= 0 && (seals & (F_SEAL_WRITE | F_SEAL_SEAL)) == (F_SEAL_WRITE | F_SEAL_SEAL))
+        return 0;
     }
   exe = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (exe < 0 || fstat (exe, &st) < 0)
@@ -105,37 +109,79 @@ static void __attribute__ ((noreturn)) fail_to (int fd, rcr_error_t err, int cod
   _exit (code);
 }
 
-/* The process inside: identity, limits, filter, exec (in the container's pid namespace). */
-static void __attribute__ ((noreturn)) exec_inside (const struct rcr_context *ctx, struct rcr_container *c,
-                                                    const struct rcr_exec_opts *o, int errfd, int ptyfd)
+/* What the process's limits are, decided on the host before any namespace is joined:
+   nothing in the container's files may choose its filter or capabilities. */
+struct prepared
 {
-  rcr_error_t err = NULL;
-  struct rcr_user user = { 0 };
-  cleanup_strv char **env = NULL;
+  uint64_t caps;
+  void *bpf;
+  size_t bpf_len;
+  struct rcr_seccomp *filter;
+  struct rcr_ulimit *ulimits;
+  size_t n_ulimits;
+};
+
+static int
+prepare (const struct rcr_context *ctx, struct rcr_container *c, const struct rcr_exec_opts *o, struct prepared *p,
+         rcr_error_t *err)
+{
   cleanup_strv char **cap_add = NULL, **cap_drop = NULL;
-  cleanup_free void *bpf = NULL;
-  size_t n_env = 0, bpf_len = 0;
-  uint64_t caps = 0;
   bool privileged = o->privileged || rcr_json_get_bool (c->config, "privileged", false);
   const char *seccomp = rcr_json_get_string (c->config, "seccomp", NULL);
-  const char *cwd = o->cwd ? o->cwd : rcr_json_get_string (c->config, "workdir", "/");
-  json_object *cenv = rcr_json_get_array (c->config, "env");
   json_object *a = rcr_json_get_array (c->config, "capAdd"), *d = rcr_json_get_array (c->config, "capDrop");
+  json_object *ul = rcr_json_get_array (c->config, "ulimits");
 
-  {
-    sigset_t none;
-    sigemptyset (&none);
-    sigprocmask (SIG_SETMASK, &none, NULL);
-  }
+  memset (p, 0, sizeof (*p));
   cap_add = rcr_xmalloc0 (((a ? json_object_array_length (a) : 0) + 1) * sizeof (char *));
   cap_drop = rcr_xmalloc0 (((d ? json_object_array_length (d) : 0) + 1) * sizeof (char *));
   for (size_t i = 0; a && i < json_object_array_length (a); i++)
     cap_add[i] = rcr_xstrdup (json_object_get_string (json_object_array_get_idx (a, i)));
   for (size_t i = 0; d && i < json_object_array_length (d); i++)
     cap_drop[i] = rcr_xstrdup (json_object_get_string (json_object_array_get_idx (d, i)));
-  if (rcr_caps_compute (privileged ? rcr_caps_all () : rcr_caps_default (), cap_add, cap_drop, &caps, &err) < 0)
-    fail_to (errfd, err, 125);
+  if (rcr_caps_compute (privileged ? rcr_caps_all () : rcr_caps_default (), cap_add, cap_drop, &p->caps, err) < 0)
+    return -1;
+  if (!privileged && seccomp == NULL)
+    {
+      cleanup_free char *cache = rcr_strdup_printf ("%s/seccomp", ctx->paths.runroot);
+      if (rcr_seccomp_cached_bpf (cache, p->caps, &p->bpf, &p->bpf_len, err) < 0)
+        return -1;
+    }
+  else if (!privileged && strcmp (seccomp, "unconfined") != 0
+           && rcr_seccomp_from_file (seccomp, p->caps, &p->filter, err) < 0)
+    return -1;
+  p->ulimits = rcr_xmalloc0 (((ul ? json_object_array_length (ul) : 0) + 1) * sizeof (*p->ulimits));
+  for (size_t i = 0; ul && i < json_object_array_length (ul); i++)
+    if (rcr_ulimit_parse (json_object_get_string (json_object_array_get_idx (ul, i)), &p->ulimits[p->n_ulimits++], err)
+        < 0)
+      return -1;
+  return 0;
+}
 
+static void
+prepared_clear (struct prepared *p)
+{
+  free (p->bpf);
+  rcr_seccomp_free (p->filter);
+  free (p->ulimits);
+  memset (p, 0, sizeof (*p));
+}
+
+/* The process inside: identity, limits, filter, exec (in the container's pid namespace). */
+static void __attribute__ ((noreturn))
+exec_inside (struct rcr_container *c, const struct rcr_exec_opts *o, const struct prepared *p, int errfd, int ptyfd)
+{
+  rcr_error_t err = NULL;
+  struct rcr_user user = { 0 };
+  cleanup_strv char **env = NULL;
+  size_t n_env = 0;
+  const char *cwd = o->cwd ? o->cwd : rcr_json_get_string (c->config, "workdir", "/");
+  json_object *cenv = rcr_json_get_array (c->config, "env");
+
+  {
+    sigset_t none;
+    sigemptyset (&none);
+    sigprocmask (SIG_SETMASK, &none, NULL);
+  }
   if (ptyfd >= 0)
     {
       if (setsid () < 0 || ioctl (ptyfd, TIOCSCTTY, 0) < 0)
@@ -181,27 +227,24 @@ static void __attribute__ ((noreturn)) exec_inside (const struct rcr_context *ct
       fail_to (errfd, err, 125);
     }
 
-  if (!privileged && seccomp == NULL)
-    {
-      cleanup_free char *cache = rcr_strdup_printf ("%s/seccomp", ctx->paths.runroot);
-      if (rcr_seccomp_cached_bpf (cache, caps, &bpf, &bpf_len, &err) < 0)
+  for (size_t i = 0; i < p->n_ulimits; i++)
+    if (setrlimit (p->ulimits[i].resource, &p->ulimits[i].lim) < 0)
+      {
+        rcr_make_error (&err, errno, "set ulimit %s", rcr_ulimit_name (p->ulimits[i].resource));
         fail_to (errfd, err, 125);
-    }
-  if (bpf && rcr_seccomp_load_bpf (bpf, bpf_len, &err) < 0)
+      }
+  /* loaded while we are root of the namespace: without no_new_privs that needs CAP_SYS_ADMIN */
+  if (p->bpf && rcr_seccomp_load_bpf (p->bpf, p->bpf_len, &err) < 0)
     fail_to (errfd, err, 125);
-  if (!privileged && seccomp && strcmp (seccomp, "unconfined") != 0)
-    {
-      struct rcr_seccomp *f = NULL;
-      if (rcr_seccomp_from_file (seccomp, caps, &f, &err) < 0 || rcr_seccomp_load (f, &err) < 0)
-        fail_to (errfd, err, 125);
-    }
+  if (p->filter && rcr_seccomp_load (p->filter, &err) < 0)
+    fail_to (errfd, err, 125);
   if (prctl (PR_SET_KEEPCAPS, 1) < 0 || (setgroups (user.n_groups, user.groups) < 0 && errno != EPERM)
       || setresgid (user.gid, user.gid, user.gid) < 0 || setresuid (user.uid, user.uid, user.uid) < 0)
     {
       rcr_make_error (&err, errno, "become user %u:%u", (unsigned)user.uid, (unsigned)user.gid);
       fail_to (errfd, err, 125);
     }
-  if (rcr_caps_apply (caps, user.uid == 0, &err) < 0)
+  if (rcr_caps_apply (p->caps, user.uid == 0, &err) < 0)
     fail_to (errfd, err, 125);
   if (rcr_json_get_bool (c->config, "noNewPrivileges", false) && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     {
@@ -223,17 +266,17 @@ static void __attribute__ ((noreturn)) exec_inside (const struct rcr_context *ct
         saved = errno;
       }
     else
-      for (const char *p = path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"; *p;)
+      for (const char *dir = path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"; *dir;)
         {
-          const char *e = strchrnul (p, ':');
-          int n = snprintf (buf, sizeof (buf), "%.*s/%s", (int)(e - p), p, o->argv[0]);
+          const char *e = strchrnul (dir, ':');
+          int n = snprintf (buf, sizeof (buf), "%.*s/%s", (int)(e - dir), dir, o->argv[0]);
           if (n > 0 && (size_t)n < sizeof (buf))
             {
               execve (buf, o->argv, env);
               if (errno == EACCES)
                 saved = EACCES;
             }
-          p = *e ? e + 1 : e;
+          dir = *e ? e + 1 : e;
         }
     if (saved == ENOENT)
       rcr_make_error (&err, 0, "%s: executable file not found in $PATH", o->argv[0]);
@@ -245,7 +288,7 @@ static void __attribute__ ((noreturn)) exec_inside (const struct rcr_context *ct
 }
 
 static void
-relay_pty (int master, pid_t child)
+relay_pty (int master, bool interactive)
 {
   struct termios saved, raw;
   bool restore = false;
@@ -262,7 +305,9 @@ relay_pty (int master, pid_t child)
     }
   for (;;)
     {
-      struct pollfd p[2] = { { .fd = master, .events = POLLIN }, { .fd = STDIN_FILENO, .events = POLLIN } };
+      /* stdin only with -i, and only until it ends */
+      struct pollfd p[2]
+          = { { .fd = master, .events = POLLIN }, { .fd = interactive ? STDIN_FILENO : -1, .events = POLLIN } };
       ssize_t n;
       if (poll (p, 2, -1) < 0)
         {
@@ -277,14 +322,15 @@ relay_pty (int master, pid_t child)
             break;
           (void)!write (STDOUT_FILENO, buf, (size_t)n);
         }
-      if (p[1].revents & POLLIN)
+      if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
         {
           n = read (STDIN_FILENO, buf, sizeof (buf));
           if (n > 0)
             (void)!write (master, buf, (size_t)n);
+          else
+            interactive = false;
         }
     }
-  (void)child;
   if (restore)
     tcsetattr (STDIN_FILENO, TCSANOW, &saved);
 }
@@ -295,20 +341,36 @@ rcr_container_exec (const struct rcr_context *ctx, struct rcr_container *c, cons
 {
   pid_t init = c->state.pid, child;
   int errp[2], master = -1, status;
+  struct prepared prep = { 0 };
   char buf[4096];
   ssize_t n;
 
   *exit_code = 0;
+  if (o->tty && o->detach)
+    return rcr_make_error (err, 0, "exec -d with -t is not supported: run it attached, or without -t");
   if (c->state.status != RCR_STATUS_RUNNING || !rcr_pid_alive (init, c->state.pid_start_time))
     return rcr_make_error (err, 0, "can only create exec sessions on running containers: container state improper");
   if (o->argv == NULL || o->argv[0] == NULL)
     return rcr_make_error (err, 0, "exec requires a command");
+  /* filter, capabilities and limits are settled here, on the host: nothing the container
+     holds may choose them */
+  if (prepare (ctx, c, o, &prep, err) < 0)
+    {
+      prepared_clear (&prep);
+      return -1;
+    }
   if (pipe2 (errp, O_CLOEXEC) < 0)
-    return rcr_make_error (err, errno, "pipe");
+    {
+      prepared_clear (&prep);
+      return rcr_make_error (err, errno, "pipe");
+    }
   fflush (NULL);
   child = fork ();
   if (child < 0)
-    return rcr_make_error (err, errno, "fork");
+    {
+      prepared_clear (&prep);
+      return rcr_make_error (err, errno, "fork");
+    }
   if (child == 0)
     {
       rcr_error_t cerr = NULL;
@@ -380,21 +442,22 @@ rcr_container_exec (const struct rcr_context *ctx, struct rcr_container *c, cons
         {
           if (master >= 0)
             close (master);
-          exec_inside (ctx, c, o, errp[1], slave);
+          exec_inside (c, o, &prep, errp[1], slave);
         }
       close (errp[1]);
       if (slave >= 0)
         close (slave);
-      /* detached: nothing of rcr stays behind; the container's init inherits the process */
+      /* detached: nothing of rcr stays behind (the process is re-parented on the host) */
       if (o->detach)
         _exit (0);
       if (master >= 0)
-        relay_pty (master, inner);
+        relay_pty (master, o->interactive);
       while (waitpid (inner, &status, 0) < 0 && errno == EINTR)
         ;
       _exit (WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status));
     }
   close (errp[1]);
+  prepared_clear (&prep);
   if (o->detach)
     {
       /* wait only for the command to start: EOF on the pipe means exec happened */

@@ -48,6 +48,7 @@ struct spawn_storage
   struct rcr_mount_spec *mounts;
   struct rcr_ulimit *ulimits;
   void *seccomp_bpf;
+  struct rcr_seccomp *seccomp_filter;
 };
 
 static char **
@@ -78,6 +79,7 @@ storage_clear (struct spawn_storage *s)
   free (s->mounts);
   free (s->ulimits);
   free (s->seccomp_bpf);
+  rcr_seccomp_free (s->seccomp_filter);
 }
 
 static void
@@ -179,8 +181,15 @@ build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spaw
   if (rcr_caps_compute (privileged ? rcr_caps_all () : rcr_caps_default (), cap_add, cap_drop, &s->sc.caps, err) < 0)
     return -1;
   s->sc.no_new_privs = rcr_json_get_bool (cfg, "noNewPrivileges", false);
-  s->sc.seccomp = privileged ? "unconfined" : rcr_json_get_string (cfg, "seccomp", NULL);
-  if (s->sc.seccomp == NULL)
+  {
+    const char *profile = privileged ? "unconfined" : rcr_json_get_string (cfg, "seccomp", NULL);
+    if (profile && strcmp (profile, "unconfined") != 0
+        && rcr_seccomp_from_file (profile, s->sc.caps, &s->seccomp_filter, err) < 0)
+      return -1;
+    s->sc.seccomp_filter = s->seccomp_filter;
+    s->sc.no_seccomp = profile != NULL && strcmp (profile, "unconfined") == 0;
+  }
+  if (!s->sc.no_seccomp && s->seccomp_filter == NULL)
     {
       cleanup_free char *cache = rcr_strdup_printf ("%s/seccomp", ctx->paths.runroot);
       if (rcr_seccomp_cached_bpf (cache, s->sc.caps, &s->seccomp_bpf, &s->sc.seccomp_bpf_len, err) < 0)

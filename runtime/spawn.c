@@ -570,13 +570,9 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
         child_fail (errno, "chdir \"%s\"", c->cwd);
     }
 
-  if (c->seccomp_bpf == NULL && (c->seccomp == NULL || strcmp (c->seccomp, "unconfined") != 0))
-    {
-      if (c->seccomp == NULL)
-        CHECK (rcr_seccomp_default (c->caps, &filter, err_p));
-      else
-        CHECK (rcr_seccomp_from_file (c->seccomp, c->caps, &filter, err_p));
-    }
+  /* every filter was built on the host before clone: nothing in the container's files
+     decides what the filter is */
+  filter = c->seccomp_filter;
 
   /* Without no_new_privs, loading the filter needs CAP_SYS_ADMIN: load it while we are
      still root of the namespace (the default profile allows what follows). */

@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "runtime/process.h"
+#include "runtime/seccomp.h"
 
 /* One mount of the container: a bind (-v HOST:CTR, named volumes, /etc/hosts) or a
    tmpfs (--tmpfs). */
@@ -44,7 +45,8 @@ struct rcr_spawn_config
   bool init; /* a reaper as pid 1 that forwards signals */
   uint64_t caps;
   bool no_new_privs;
-  const char *seccomp; /* NULL: podman's default, "unconfined", or a profile path */
+  struct rcr_seccomp *seccomp_filter; /* a --security-opt profile, built on the host before clone */
+  bool no_seccomp;                    /* seccomp=unconfined or --privileged */
   const void *seccomp_bpf; /* the default profile, compiled in advance (may be NULL) */
   size_t seccomp_bpf_len;
   struct rcr_ulimit *ulimits;

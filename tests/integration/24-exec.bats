@@ -91,3 +91,20 @@ teardown_file() {
   [ $((output & 15)) -eq 15 ]
   wait "$pid"
 }
+
+# A container must not choose the seccomp filter of a process rcr starts in it: the
+# filter (and any profile file) is read on the host before any namespace is joined.
+# (Found in review: the compiled-filter cache was once looked up inside the container.)
+@test "exec reads its seccomp program on the host, never in the container's files" {
+  rcr exec ex true
+  # the cache lives in our runtime dir ...
+  ls "$RCR_TEST_STORE/run/seccomp/"*.bpf >/dev/null
+  # ... and nothing of it appears anywhere in the container's filesystem
+  rcr exec ex sh -c 'find / -xdev -name "*.bpf" 2>/dev/null'
+  [ -z "$output" ]
+  # a file planted where a careless runtime would look is ignored
+  cache=$(ls "$RCR_TEST_STORE/run/seccomp/"*.bpf | head -n 1)
+  rcr exec ex sh -c "mkdir -p '$(dirname "$cache")' && printf 'garbage!' > '$cache'"
+  rcr exec ex grep -E '^Seccomp:' /proc/self/status
+  assert_contains "$output" $'Seccomp:\t2'
+}
