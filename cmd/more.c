@@ -92,19 +92,17 @@ read_in_root (const char *root, const char *rel, char **out)
       = { .flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
   cleanup_close int rootfd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   cleanup_close int fd = -1;
-  cleanup_free char *buf = NULL;
+  rcr_error_t err = NULL;
   struct stat st;
-  size_t used = 0;
-  ssize_t n;
 
   if (rootfd < 0 || (fd = (int)syscall (SYS_openat2, rootfd, rel, &how, sizeof (how))) < 0 || fstat (fd, &st) < 0
-      || !S_ISREG (st.st_mode) || st.st_size > (16 << 20))
+      || !S_ISREG (st.st_mode))
     return -1;
-  buf = rcr_xmalloc0 ((size_t)st.st_size + 1);
-  while (used < (size_t)st.st_size && (n = read (fd, buf + used, (size_t)st.st_size - used)) > 0)
-    used += (size_t)n;
-  buf[used] = '\0';
-  *out = steal_pointer (&buf);
+  if (rcr_read_fd (fd, rel, 16 << 20, out, NULL, &err) < 0)
+    {
+      rcr_error_release (&err);
+      return -1;
+    }
   return 0;
 }
 

@@ -173,15 +173,11 @@ range:
 }
 
 int
-rcr_read_file (const char *path, size_t max_size, char **out, size_t *len, rcr_error_t *err)
+rcr_read_fd (int fd, const char *what, size_t max_size, char **out, size_t *len, rcr_error_t *err)
 {
-  cleanup_close int fd = -1;
   cleanup_free char *buf = NULL;
   size_t used = 0, alloc = 4096;
 
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return rcr_make_error (err, errno, "open \"%s\"", path);
   buf = rcr_xmalloc0 (alloc);
   for (;;)
     {
@@ -196,19 +192,38 @@ rcr_read_file (const char *path, size_t max_size, char **out, size_t *len, rcr_e
         {
           if (errno == EINTR)
             continue;
-          return rcr_make_error (err, errno, "read \"%s\"", path);
+          return rcr_make_error (err, errno, "read %s", what);
         }
       if (n == 0)
         break;
       used += (size_t)n;
       if (used > max_size)
-        return rcr_make_error (err, EFBIG, "read \"%s\": larger than %zu bytes", path, max_size);
+        {
+          int r = max_size % (1 << 20) == 0
+                      ? rcr_make_error (err, 0, "read %s: larger than %zu MiB", what, max_size >> 20)
+                      : rcr_make_error (err, 0, "read %s: larger than %zu bytes", what, max_size);
+          if (err && *err)
+            (*err)->status = EFBIG;
+          return r;
+        }
     }
   buf[used] = '\0';
   if (len)
     *len = used;
   *out = steal_pointer (&buf);
   return 0;
+}
+
+int
+rcr_read_file (const char *path, size_t max_size, char **out, size_t *len, rcr_error_t *err)
+{
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  cleanup_free char *what = NULL;
+
+  if (fd < 0)
+    return rcr_make_error (err, errno, "open \"%s\"", path);
+  what = rcr_strdup_printf ("\"%s\"", path);
+  return rcr_read_fd (fd, what, max_size, out, len, err);
 }
 
 static int

@@ -13,6 +13,10 @@
    insensitive, optional trailing "b" ("256mb"). Binary multiples, as podman. */
 int rcr_parse_size (const char *s, int64_t *out, rcr_error_t *err);
 
+/* Reads an open file to its end (at most max_size bytes) into a NUL-terminated buffer;
+   what names it in errors. */
+int rcr_read_fd (int fd, const char *what, size_t max_size, char **out, size_t *len, rcr_error_t *err);
+
 /* Reads a whole file (at most max_size bytes) into a NUL-terminated buffer. */
 int rcr_read_file (const char *path, size_t max_size, char **out, size_t *len, rcr_error_t *err);
 

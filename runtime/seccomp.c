@@ -29,6 +29,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "runtime/process.h"
 #include "storage/digest.h"
 
 #define PROFILE_MAX_SIZE (4 * 1024 * 1024)
@@ -48,51 +49,6 @@ cleanup_scmp_ctxp (scmp_filter_ctx *ctx)
     seccomp_release (*ctx);
 }
 #define cleanup_scmp __attribute__ ((cleanup (cleanup_scmp_ctxp)))
-
-/* Names of capability bits, indexed by number, as profiles spell them. */
-static const char *const cap_names[] = {
-  "CAP_CHOWN",
-  "CAP_DAC_OVERRIDE",
-  "CAP_DAC_READ_SEARCH",
-  "CAP_FOWNER",
-  "CAP_FSETID",
-  "CAP_KILL",
-  "CAP_SETGID",
-  "CAP_SETUID",
-  "CAP_SETPCAP",
-  "CAP_LINUX_IMMUTABLE",
-  "CAP_NET_BIND_SERVICE",
-  "CAP_NET_BROADCAST",
-  "CAP_NET_ADMIN",
-  "CAP_NET_RAW",
-  "CAP_IPC_LOCK",
-  "CAP_IPC_OWNER",
-  "CAP_SYS_MODULE",
-  "CAP_SYS_RAWIO",
-  "CAP_SYS_CHROOT",
-  "CAP_SYS_PTRACE",
-  "CAP_SYS_PACCT",
-  "CAP_SYS_ADMIN",
-  "CAP_SYS_BOOT",
-  "CAP_SYS_NICE",
-  "CAP_SYS_RESOURCE",
-  "CAP_SYS_TIME",
-  "CAP_SYS_TTY_CONFIG",
-  "CAP_MKNOD",
-  "CAP_LEASE",
-  "CAP_AUDIT_WRITE",
-  "CAP_AUDIT_CONTROL",
-  "CAP_SETFCAP",
-  "CAP_MAC_OVERRIDE",
-  "CAP_MAC_ADMIN",
-  "CAP_SYSLOG",
-  "CAP_WAKE_ALARM",
-  "CAP_BLOCK_SUSPEND",
-  "CAP_AUDIT_READ",
-  "CAP_PERFMON",
-  "CAP_BPF",
-  "CAP_CHECKPOINT_RESTORE",
-};
 
 /* libseccomp's architecture tokens with the names profiles use: SCMP_ARCH_* in
    "architectures" / "archMap", Go's GOARCH-like names in includes/excludes "arches". */
@@ -667,11 +623,16 @@ parse_args (const struct profile *p, const char *where, json_object *args, struc
 static bool
 cap_held (const struct profile *p, const char *name)
 {
-  for (size_t i = 0; i < N_ELEMENTS (cap_names); i++)
-    if (strcasecmp (cap_names[i], name) == 0)
-      return (p->caps & CAP (i)) != 0;
-  /* Podman compares names with the container's list: a name it cannot hold is not held. */
-  return false;
+  uint64_t mask;
+  rcr_error_t err = NULL;
+
+  /* Podman compares names with the container's list: a name it cannot hold is not held */
+  if (strcasecmp (name, "ALL") == 0 || rcr_caps_parse (name, &mask, &err) < 0)
+    {
+      rcr_error_release (&err);
+      return false;
+    }
+  return (p->caps & mask) == mask;
 }
 
 /* major.minor[.patch], missing parts as 0; false when s does not start with a number. */

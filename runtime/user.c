@@ -112,8 +112,7 @@ static int
 read_root_file (int rootfd, const char *path, char **out, size_t *len, rcr_error_t *err)
 {
   cleanup_close int fd = -1;
-  cleanup_free char *buf = NULL;
-  size_t used = 0, alloc = 4096;
+  cleanup_free char *what = NULL;
   int r;
 
   *out = NULL;
@@ -123,33 +122,8 @@ read_root_file (int rootfd, const char *path, char **out, size_t *len, rcr_error
     return r;
   if (fd < 0)
     return 0;
-  buf = rcr_xmalloc0 (alloc);
-  for (;;)
-    {
-      ssize_t n;
-      if (used + 1 >= alloc)
-        {
-          alloc *= 2;
-          buf = rcr_xrealloc (buf, alloc);
-        }
-      n = read (fd, buf + used, alloc - used - 1);
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return rcr_make_error (err, errno, "read \"/%s\" in the container", path);
-        }
-      if (n == 0)
-        break;
-      used += (size_t)n;
-      if (used > USER_FILE_MAX)
-        return rcr_make_error (err, EFBIG, "read \"/%s\" in the container: larger than %d MiB", path,
-                               USER_FILE_MAX >> 20);
-    }
-  buf[used] = '\0';
-  *len = used;
-  *out = steal_pointer (&buf);
-  return 0;
+  what = rcr_strdup_printf ("\"/%s\" in the container", path);
+  return rcr_read_fd (fd, what, USER_FILE_MAX, out, len, err);
 }
 
 static bool
