@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "runtime/process.h"
+#include "runtime/vfs.h"
 #include "userns/userns.h"
 
 #define CONFIG_MAX (4 * 1024 * 1024)
@@ -205,6 +206,32 @@ write_etc_files (const char *dir, json_object *config, rcr_error_t *err)
   return 0;
 }
 
+/* The storage driver's part of a new container: overlay needs nothing more (its upper and
+   work dirs exist); vfs copies the image layers now. */
+static int
+build_root (const struct rcr_context *ctx, struct rcr_container *c, json_object *config, rcr_error_t *err)
+{
+  const char *driver = ctx->storage_driver ? ctx->storage_driver : "overlay";
+  json_object *layers = rcr_json_get_array (config, "layers");
+  size_t n = layers ? json_object_array_length (layers) : 0;
+  cleanup_strv char **dirs = NULL;
+  cleanup_free char *dest = NULL;
+
+  json_object_object_add (config, "storageDriver", json_object_new_string (driver));
+  if (strcmp (driver, "fuse-overlayfs") == 0)
+    return rcr_make_error (err, 0,
+                           "the fuse-overlayfs storage driver is not implemented yet: use --storage-driver overlay "
+                           "(kernel overlay in the user namespace) or vfs (a copy)");
+  if (strcmp (driver, "vfs") != 0)
+    return 0;
+  dirs = rcr_xmalloc0 ((n + 1) * sizeof (char *));
+  for (size_t i = 0; i < n; i++)
+    dirs[i] = rcr_strdup_printf ("%s/storage/layers/%s/diff", ctx->paths.root,
+                                 json_object_get_string (json_object_array_get_idx (layers, i)) + 7);
+  dest = rcr_strdup_printf ("%s/vfs-root", c->dir);
+  return rcr_vfs_build (dirs, n, dest, ctx->paths.rootless ? "user.overlay.opaque" : "trusted.overlay.opaque", err);
+}
+
 static int
 lock_containers (const struct rcr_context *ctx, int mode, rcr_error_t *err)
 {
@@ -309,8 +336,8 @@ rcr_container_create (const struct rcr_context *ctx, json_object *config, struct
         rcr_make_error (err, errno, "create \"%s\"", c->dir);
         goto fail;
       }
-    if (rcr_mkdir_p (rootfs, 0700, err) < 0
-        || write_etc_files (c->dir, config, err) < 0
+    if (rcr_mkdir_p (rootfs, 0700, err) < 0 || write_etc_files (c->dir, config, err) < 0
+        || build_root (ctx, c, config, err) < 0
         /* a --rm container lives as long as its process: no need to outlive a crash */
         || rcr_json_write_file_sync (cfg, config, 0600, !rcr_json_get_bool (config, "autoRemove", false), err) < 0
         || rcr_container_save_state (ctx, c, err) < 0)

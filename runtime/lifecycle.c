@@ -235,7 +235,7 @@ rcr_container_inspect (const struct rcr_context *ctx, struct rcr_container *c)
   json_object_object_add (o, "ImageName", json_object_new_string (rcr_json_get_string (image, "fullName", "")));
   json_object_object_add (o, "Name", json_object_new_string (rcr_json_get_string (cfg, "name", "")));
   json_object_object_add (o, "RestartCount", json_object_new_int (0));
-  json_object_object_add (o, "Driver", json_object_new_string ("overlay"));
+  json_object_object_add (o, "Driver", json_object_new_string (rcr_json_get_string (cfg, "storageDriver", "overlay")));
   json_object_object_add (o, "MountLabel", json_object_new_string (""));
   json_object_object_add (o, "ProcessLabel", json_object_new_string (""));
   {

@@ -49,6 +49,7 @@ struct spawn_storage
   struct rcr_ulimit *ulimits;
   void *seccomp_bpf;
   struct rcr_seccomp *seccomp_filter;
+  char *vfs_root;
 };
 
 static char **
@@ -80,6 +81,7 @@ storage_clear (struct spawn_storage *s)
   free (s->ulimits);
   free (s->seccomp_bpf);
   rcr_seccomp_free (s->seccomp_filter);
+  free (s->vfs_root);
 }
 
 static void
@@ -169,6 +171,11 @@ build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spaw
   s->sc.upper = s->upper;
   s->sc.work = s->work;
   s->sc.rootfs_dir = s->rootfs;
+  if (strcmp (rcr_json_get_string (cfg, "storageDriver", "overlay"), "vfs") == 0)
+    {
+      s->vfs_root = rcr_strdup_printf ("%s/vfs-root", c->dir);
+      s->sc.vfs_root = s->vfs_root;
+    }
   s->sc.read_only = rcr_json_get_bool (cfg, "readOnly", false);
   s->sc.privileged = privileged;
   s->sc.argv = s->argv;

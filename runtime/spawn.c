@@ -468,7 +468,10 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
     cleanup_close int target = open (c->rootfs_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (target < 0)
       child_fail (errno, "open \"%s\"", c->rootfs_dir);
-    CHECK (rcr_mount_overlay (c->layers, c->n_layers, c->upper, c->work, c->rootless, &m, err_p));
+    if (c->vfs_root)
+      CHECK (rcr_mount_clone (AT_FDCWD, c->vfs_root, false, false, &m, err_p));
+    else
+      CHECK (rcr_mount_overlay (c->layers, c->n_layers, c->upper, c->work, c->rootless, &m, err_p));
     CHECK (rcr_mount_attach (m, target, "the container's root", err_p));
   }
   rootfd = open (c->rootfs_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);

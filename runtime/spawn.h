@@ -32,6 +32,7 @@ struct rcr_spawn_config
   const char *upper;
   const char *work;
   const char *rootfs_dir;
+  const char *vfs_root; /* the vfs driver: a copied tree bound as the root instead of overlay */
   bool read_only;
   bool privileged; /* no masked or read-only paths */
 
