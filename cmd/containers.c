@@ -102,6 +102,23 @@ filter_match (struct rcr_container *c, const char *f)
   return false;
 }
 
+/* podman: filters on the same key are ORed, different keys ANDed */
+static bool
+filters_match (struct rcr_container *c, const char **filters, size_t nf)
+{
+  for (size_t i = 0; i < nf; i++)
+    {
+      size_t klen = strcspn (filters[i], "=");
+      bool any = false;
+      for (size_t k = 0; k < nf && !any; k++)
+        if (strncmp (filters[k], filters[i], klen + 1) == 0)
+          any = filter_match (c, filters[k]);
+      if (!any)
+        return false;
+    }
+  return true;
+}
+
 static json_object *
 ps_json (struct rcr_container *c)
 {
@@ -206,22 +223,14 @@ run_ps (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char **a
     for (size_t k = n; k > 0; k--)
       {
         struct rcr_container *ct = v[k - 1];
-        bool keep = all || ct->state.status == RCR_STATUS_RUNNING || latest || last >= 0;
-        for (size_t i = 0; i < nf && keep; i++)
-          keep = filter_match (ct, filters[i]);
-        if (nf > 0 && !all)
-          {
-            /* an explicit status filter shows stopped containers too */
-            bool status_filter = false;
-            for (size_t i = 0; i < nf; i++)
-              status_filter = status_filter || rcr_has_prefix (filters[i], "status=");
-            if (status_filter)
-              {
-                keep = true;
-                for (size_t i = 0; i < nf && keep; i++)
-                  keep = filter_match (ct, filters[i]);
-              }
-          }
+        bool status_filter = false;
+        bool keep;
+        for (size_t i = 0; i < nf; i++)
+          status_filter = status_filter || rcr_has_prefix (filters[i], "status=");
+        /* an explicit status filter shows stopped containers too */
+        keep = all || status_filter || ct->state.status == RCR_STATUS_RUNNING || latest || last >= 0;
+        if (keep && nf > 0)
+          keep = filters_match (ct, filters, nf);
         if (!keep)
           continue;
         if ((latest && shown >= 1) || (last >= 0 && (long)shown >= last))
@@ -740,13 +749,21 @@ run_logs (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char *
         since = cmd_parse_rfc3339 (arg);
         if (since < 0)
           {
-            /* a duration: 10m, 30s, 2h */
-            char *end;
-            double v = strtod (arg, &end);
-            int mult = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : 0;
-            if (mult == 0 || end[1] != '\0' || v < 0)
-              return cmd_usage_error (verb, "invalid --since \"%s\": a RFC 3339 time or a duration like 10m", arg);
-            since = (int64_t)time (NULL) - (int64_t)(v * mult);
+            /* a Go duration: 10m, 30s, 1h30m, 1.5h */
+            const char *p = arg;
+            double total = 0;
+            while (*p)
+              {
+                char *end;
+                double v = strtod (p, &end);
+                int mult = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : 0;
+                if (end == p || mult == 0 || v < 0)
+                  return cmd_usage_error (verb, "invalid --since \"%s\": a RFC 3339 time or a duration like 1h30m",
+                                          arg);
+                total += v * mult;
+                p = end + 1;
+              }
+            since = (int64_t)time (NULL) - (int64_t)total;
           }
         break;
       case 4:

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "runtime/container.h"
+#include "runtime/lifecycle.h"
 #include "runtime/monitor.h"
 #include "runtime/process.h"
 #include "runtime/spawn.h"
@@ -294,6 +295,8 @@ parse_flags (const struct rcr_verb *verb, int argc, char **argv, int *optind, st
         push (&f->labels, arg);
         break;
       case OPT_STOP_SIGNAL:
+        if (rcr_signal_parse (arg) < 0)
+          return cmd_usage_error (verb, "invalid --stop-signal \"%s\": a signal name (SIGTERM, TERM) or number", arg);
         f->stop_signal = arg;
         break;
       case OPT_STOP_TIMEOUT:
@@ -466,21 +469,31 @@ build_config (struct rcr_context *ctx, const struct run_flags *f, const char *im
   if (f->name)
     json_object_object_add (cfg, "name", json_object_new_string (f->name));
 
-  /* podman: --entrypoint replaces the image's and drops its Cmd; arguments replace Cmd */
-  if (f->entrypoint)
-    {
-      if (*f->entrypoint)
-        json_object_array_add (command, json_object_new_string (f->entrypoint));
-    }
-  else
-    for (size_t i = 0; img_entry && i < json_object_array_length (img_entry); i++)
-      json_object_array_add (command, json_object_get (json_object_array_get_idx (img_entry, i)));
-  if (argc > 0)
-    for (int i = 0; i < argc; i++)
-      json_object_array_add (command, json_object_new_string (argv[i]));
-  else if (!f->entrypoint)
-    for (size_t i = 0; img_cmd && i < json_object_array_length (img_cmd); i++)
-      json_object_array_add (command, json_object_get (json_object_array_get_idx (img_cmd, i)));
+  /* podman: --entrypoint replaces the image's and drops its Cmd; arguments replace Cmd.
+     Both halves are kept apart too, for inspect's Config.Entrypoint and Config.Cmd. */
+  {
+    json_object *entry = json_object_new_array (), *cmdv = json_object_new_array ();
+    if (f->entrypoint)
+      {
+        if (*f->entrypoint)
+          json_object_array_add (entry, json_object_new_string (f->entrypoint));
+      }
+    else
+      for (size_t i = 0; img_entry && i < json_object_array_length (img_entry); i++)
+        json_object_array_add (entry, json_object_get (json_object_array_get_idx (img_entry, i)));
+    if (argc > 0)
+      for (int i = 0; i < argc; i++)
+        json_object_array_add (cmdv, json_object_new_string (argv[i]));
+    else if (!f->entrypoint)
+      for (size_t i = 0; img_cmd && i < json_object_array_length (img_cmd); i++)
+        json_object_array_add (cmdv, json_object_get (json_object_array_get_idx (img_cmd, i)));
+    for (size_t i = 0; i < json_object_array_length (entry); i++)
+      json_object_array_add (command, json_object_get (json_object_array_get_idx (entry, i)));
+    for (size_t i = 0; i < json_object_array_length (cmdv); i++)
+      json_object_array_add (command, json_object_get (json_object_array_get_idx (cmdv, i)));
+    json_object_object_add (cfg, "entrypoint", entry);
+    json_object_object_add (cfg, "cmd", cmdv);
+  }
   if (json_object_array_length (command) == 0)
     {
       json_object_put (command);

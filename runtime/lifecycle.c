@@ -266,7 +266,12 @@ rcr_container_inspect (const struct rcr_context *ctx, struct rcr_container *c)
   json_object_object_add (config, "Hostname", json_object_new_string (rcr_json_get_string (cfg, "hostname", "")));
   json_object_object_add (config, "User", json_object_new_string (rcr_json_get_string (cfg, "user", "")));
   json_object_object_add (config, "Env", json_object_get (rcr_json_get_array (cfg, "env")));
-  json_object_object_add (config, "Cmd", json_object_get (cmd));
+  /* containers made before Entrypoint and Cmd were kept apart show the whole command */
+  json_object_object_add (
+      config, "Entrypoint",
+      json_object_get (rcr_json_get_array (cfg, "entrypoint") ? rcr_json_get_array (cfg, "entrypoint") : NULL));
+  json_object_object_add (config, "Cmd",
+                          json_object_get (rcr_json_get_array (cfg, "cmd") ? rcr_json_get_array (cfg, "cmd") : cmd));
   json_object_object_add (config, "Image", json_object_new_string (rcr_json_get_string (image, "fullName", "")));
   json_object_object_add (config, "WorkingDir", json_object_new_string (rcr_json_get_string (cfg, "workdir", "/")));
   json_object_object_add (config, "Tty", json_object_new_boolean (rcr_json_get_bool (cfg, "tty", false)));
@@ -303,7 +308,14 @@ rcr_container_inspect (const struct rcr_context *ctx, struct rcr_container *c)
     rcr_cleanup_strvp (&add);
     rcr_cleanup_strvp (&drop);
     capstr = rcr_caps_to_string (caps);
-    json_object_object_add (o, "EffectiveCaps", json_object_new_string (capstr));
+    {
+      /* podman lists them as an array of names */
+      json_object *arr = json_object_new_array ();
+      char *save = NULL;
+      for (char *t = strtok_r (capstr, ",", &save); t; t = strtok_r (NULL, ",", &save))
+        json_object_array_add (arr, json_object_new_string (t));
+      json_object_object_add (o, "EffectiveCaps", arr);
+    }
     json_object_object_add (host, "CapAdd", capadd);
     json_object_object_add (host, "CapDrop", capdrop);
   }

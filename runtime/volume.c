@@ -124,6 +124,13 @@ rcr_volume_create (const struct rcr_context *ctx, const char *name_in, json_obje
   return 0;
 }
 
+static int
+cmp_names (const void *a, const void *b)
+{
+  return strcmp (rcr_json_get_string (*(json_object *const *)a, "Name", ""),
+                 rcr_json_get_string (*(json_object *const *)b, "Name", ""));
+}
+
 int
 rcr_volume_list (const struct rcr_context *ctx, json_object **out, rcr_error_t *err)
 {
@@ -150,6 +157,8 @@ rcr_volume_list (const struct rcr_context *ctx, json_object **out, rcr_error_t *
         }
       json_object_array_add (arr, v);
     }
+  /* by name, as podman lists them */
+  json_object_array_sort (arr, cmp_names);
   *out = arr;
   return 0;
 }
