@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -630,6 +631,11 @@ rcr_container_start (const struct rcr_context *ctx, struct rcr_container *c, con
       close (p[0]);
       if (setsid () < 0 || fork () != 0)
         _exit (0);
+      /* the monitor outlives us: it keeps none of our caller's fds (a pipe held open would
+         never see EOF; a directory would be reachable through /proc/PID/fd) */
+      if (rp.fd > 3)
+        syscall (SYS_close_range, 3, (unsigned)rp.fd - 1, 0);
+      syscall (SYS_close_range, (unsigned)rp.fd + 1, ~0U, 0);
       /* the monitor: no terminal, not our caller's pipes */
       devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
       if (devnull >= 0)

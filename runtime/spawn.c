@@ -147,7 +147,8 @@ setup_dev (int rootfd, rcr_error_t *err_p)
     if (d < 0)
       child_fail (errno, "open /dev in the container");
     for (size_t i = 0; i < sizeof (links) / sizeof (links[0]); i++)
-      if (symlinkat (links[i].target, d, links[i].link) < 0 && errno != EEXIST)
+      if (!(strcmp (links[i].link, "core") == 0 && access ("/proc/kcore", F_OK) < 0) /* runc's rule */
+          && symlinkat (links[i].target, d, links[i].link) < 0 && errno != EEXIST)
         child_fail (errno, "symlink /dev/%s", links[i].link);
     if ((mkdirat (d, "pts", 0755) < 0 && errno != EEXIST) || (mkdirat (d, "shm", 01777) < 0 && errno != EEXIST)
         || (mkdirat (d, "mqueue", 0755) < 0 && errno != EEXIST))
@@ -414,6 +415,12 @@ static void __attribute__ ((noreturn)) run_reaper (void)
       memcpy (argv_area, name, sizeof (name));
     }
   prctl (PR_SET_NAME, name);
+  /* CVE-2024-21626 class: the reaper never execs, so close-on-exec closes nothing here;
+     every fd beyond the container's stdio must really go, or /proc/1/fd/N would hand the
+     container whatever rcr was given (a host directory, the root fd, the signalfd) */
+  if (syscall (SYS_close_range, 3, ~0U, 0) < 0)
+    for (int fd = 3; fd < 65536; fd++)
+      close (fd);
   for (int sig = 1; sig < NSIG; sig++)
     if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
       signal (sig, forward_signal);
@@ -542,6 +549,15 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
           child_fail (errno, "dup2");
       }
 
+  {
+    /* podman raises the open-files soft limit to the hard one; --ulimit may say otherwise */
+    struct rlimit nofile;
+    if (getrlimit (RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max)
+      {
+        nofile.rlim_cur = nofile.rlim_max;
+        setrlimit (RLIMIT_NOFILE, &nofile);
+      }
+  }
   for (size_t i = 0; i < c->n_ulimits; i++)
     if (setrlimit (c->ulimits[i].resource, &c->ulimits[i].lim) < 0)
       child_fail (errno, "set ulimit %s", rcr_ulimit_name (c->ulimits[i].resource));
