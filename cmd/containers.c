@@ -346,7 +346,8 @@ for_each (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char *
       rcr_error_t err = NULL;
       if (rcr_container_load (ctx, argv[i], &ct, &err) < 0)
         {
-          if (ignore && err->status == RCR_CONTAINER_NOT_FOUND)
+          /* ignore, or rm --force: a container that is not there is already gone (podman 4.3) */
+          if ((ignore || (strcmp (verb->name, "rm") == 0 && *(bool *)arg)) && err->status == RCR_CONTAINER_NOT_FOUND)
             {
               rcr_error_release (&err);
               continue;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -212,7 +213,11 @@ parse_flags (const struct rcr_verb *verb, int argc, char **argv, int *optind, st
                   rcr_error_release (&err);
                   return RCR_EXIT_FAILURE;
                 }
-              push (c == OPT_CAP_ADD ? &f->cap_add : &f->cap_drop, t);
+              /* stored as podman shows them: CAP_NET_ADMIN, or ALL */
+              {
+                cleanup_free char *canon = strcasecmp (t, "all") == 0 ? rcr_xstrdup ("ALL") : rcr_caps_to_string (m);
+                push (c == OPT_CAP_ADD ? &f->cap_add : &f->cap_drop, canon);
+              }
             }
           break;
         }
@@ -473,7 +478,29 @@ build_config (struct rcr_context *ctx, const struct run_flags *f, const char *im
      Both halves are kept apart too, for inspect's Config.Entrypoint and Config.Cmd. */
   {
     json_object *entry = json_object_new_array (), *cmdv = json_object_new_array ();
-    if (f->entrypoint)
+    if (f->entrypoint && f->entrypoint[0] == '[')
+      {
+        /* podman's JSON form: --entrypoint '["/bin/echo","a"]' */
+        cleanup_json json_object *arr = NULL;
+        rcr_error_t tmp = NULL;
+        if (rcr_json_parse (f->entrypoint, "--entrypoint", &arr, &tmp) < 0
+            || !json_object_is_type (arr, json_type_array))
+          {
+            json_object_put (entry);
+            json_object_put (cmdv);
+            json_object_put (cfg);
+            if (tmp)
+              {
+                *err = tmp;
+                return -1;
+              }
+            return rcr_make_error (err, 0, "--entrypoint: a JSON array of strings was expected");
+          }
+        for (size_t i = 0; i < json_object_array_length (arr); i++)
+          json_object_array_add (entry,
+                                 json_object_new_string (json_object_get_string (json_object_array_get_idx (arr, i))));
+      }
+    else if (f->entrypoint)
       {
         if (*f->entrypoint)
           json_object_array_add (entry, json_object_new_string (f->entrypoint));

@@ -65,7 +65,6 @@ rcr_mount_open_in_root (int rootfd, const char *path, bool create, bool create_f
   struct open_how how
       = { .flags = O_PATH | O_CLOEXEC,
           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | (no_symlinks ? RESOLVE_NO_SYMLINKS : 0) };
-  cleanup_free char *copy = NULL;
   const char *rel = path;
   int fd;
 
@@ -90,42 +89,98 @@ rcr_mount_open_in_root (int rootfd, const char *path, bool create, bool create_f
   if (errno != ENOENT || !create)
     return rcr_make_error (err, errno, "open \"%s\" in the container", path);
 
-  /* Create the missing components one by one, each inside the root. */
-  copy = rcr_xstrdup (rel);
+  /* Create what is missing. Every prefix is resolved from the container's root, so a
+     symlink on the way means what it means in the container; a dangling one is followed
+     to its target, which is then created (as podman does), always inside the root. */
   {
-    cleanup_close int dir = fcntl (rootfd, F_DUPFD_CLOEXEC, 3);
-    char *save = NULL, *next;
-    char *comp = strtok_r (copy, "/", &save);
-    while (comp)
+    cleanup_free char *cur = rcr_xstrdup (rel);
+
+    for (int hops = 0; hops < 40; hops++)
       {
-        int child;
-        next = strtok_r (NULL, "/", &save);
-        if (strcmp (comp, "..") == 0)
-          return rcr_make_error (err, EINVAL, "\"%s\": \"..\" in a container path", path);
-        child = sys_openat2 (dir, comp, &how);
-        if (child < 0 && errno == ENOENT)
+        size_t pos = 0;
+        bool restart = false;
+        int steps = 0;
+
+        while (!restart)
           {
-            if (next == NULL && create_file)
+            if (++steps > 4096)
+              return rcr_make_error (err, ELOOP, "\"%s\" in the container: the path does not settle", path);
+            size_t end = pos + strcspn (cur + pos, "/");
+            bool last = cur[end] == '\0' || cur[end + strspn (cur + end, "/")] == '\0';
+            cleanup_free char *prefix = rcr_xstrndup (cur, end);
+            cleanup_free char *comp = rcr_xstrndup (cur + pos, end - pos);
+            cleanup_close int parent = -1;
+            struct stat st;
+
+            fd = sys_openat2 (rootfd, prefix, &how);
+            if (fd >= 0)
               {
-                int f = openat (dir, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (last)
+                  {
+                    *out = fd;
+                    return 0;
+                  }
+                close (fd);
+                pos = end + strspn (cur + end, "/");
+                continue;
+              }
+            if (errno == ELOOP && no_symlinks)
+              return rcr_make_error (err, ELOOP, "\"%s\" in the container is a symlink; refusing to mount over it",
+                                     path);
+            if (errno != ENOENT)
+              return rcr_make_error (err, errno, "open \"%s\" in the container", path);
+            if (strcmp (comp, "..") == 0 || strcmp (comp, ".") == 0)
+              return rcr_make_error (err, EINVAL, "\"%s\": cannot create \"%s\" in the container", path, comp);
+            if (pos == 0)
+              parent = fcntl (rootfd, F_DUPFD_CLOEXEC, 3);
+            else
+              {
+                cleanup_free char *pp = rcr_xstrndup (cur, pos);
+                parent = sys_openat2 (rootfd, pp, &how);
+              }
+            if (parent < 0)
+              return rcr_make_error (err, errno, "open the parent of \"%s\" in the container", path);
+            if (fstatat (parent, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
+              {
+                /* a dangling symlink: continue with its target, inside the root */
+                char target[4096];
+                ssize_t n = readlinkat (parent, comp, target, sizeof (target) - 1);
+                char *next;
+                if (no_symlinks)
+                  return rcr_make_error (err, ELOOP, "\"%s\" in the container is a symlink; refusing to mount over it",
+                                         path);
+                if (n <= 0)
+                  return rcr_make_error (err, errno, "readlink \"%s\" in the container", path);
+                target[n] = '\0';
+                if (target[0] == '/')
+                  next = rcr_strdup_printf ("%s%s", target + strspn (target, "/"), cur + end);
+                else
+                  next = rcr_strdup_printf ("%.*s%s%s", (int)pos, cur, target, cur + end);
+                free (cur);
+                cur = next;
+                if (*cur == '\0')
+                  {
+                    *out = fcntl (rootfd, F_DUPFD_CLOEXEC, 3);
+                    return *out < 0 ? rcr_make_error (err, errno, "dup root fd") : 0;
+                  }
+                restart = true;
+                continue;
+              }
+            if (last && create_file)
+              {
+                int f = openat (parent, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
                 if (f < 0 && errno != EEXIST)
                   return rcr_make_error (err, errno, "create \"%s\" in the container", path);
                 if (f >= 0)
                   close (f);
               }
-            else if (mkdirat (dir, comp, 0755) < 0 && errno != EEXIST)
+            else if (mkdirat (parent, comp, 0755) < 0 && errno != EEXIST)
               return rcr_make_error (err, errno, "mkdir \"%s\" in the container", path);
-            child = sys_openat2 (dir, comp, &how);
+            /* the same prefix again: it exists now */
           }
-        if (child < 0)
-          return rcr_make_error (err, errno, "open \"%s\" in the container", path);
-        close (dir);
-        dir = child;
-        comp = next;
       }
-    *out = steal_fd (&dir);
+    return rcr_make_error (err, ELOOP, "\"%s\" in the container: too many levels of symbolic links", path);
   }
-  return 0;
 }
 
 int
