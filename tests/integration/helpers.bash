@@ -179,3 +179,128 @@ tree_list() {
 sorted_expect() {
   LC_ALL=C sort "${RCR_FIXTURES:?RCR_FIXTURES must name the directory of the *.expect files}/$1.expect"
 }
+
+# ---- containers ----
+
+# wait_until TRIES DELAY CMD...: runs CMD until it succeeds, at most TRIES times DELAY
+# seconds apart; fails when it never did.
+wait_until() {
+  local tries=$1 delay=$2 i
+  shift 2
+  for ((i = 0; i < tries; i++)); do
+    "$@" && return 0
+    sleep "$delay"
+  done
+  echo "wait_until: '$*' did not succeed after $tries tries" >&2
+  return 1
+}
+
+# container_procs: the pids of processes in another user namespace (a container's) that
+# run as us or as one of our subordinate uids (a container user other than root), zombies
+# excepted.
+container_procs() {
+  local uid my_ns p pid ns state owner range first=-1 count=0
+  uid=$(id -u)
+  my_ns=$(readlink /proc/self/ns/user)
+  range=$(grep -E "^($(id -un)|$uid):[0-9]+:[0-9]+$" /etc/subuid 2>/dev/null | head -n 1)
+  if [ -n "$range" ]; then
+    first=$(cut -d: -f2 <<<"$range")
+    count=$(cut -d: -f3 <<<"$range")
+  fi
+  for p in /proc/[0-9]*; do
+    pid=${p#/proc/}
+    owner=$(stat -c %u "$p" 2>/dev/null) || continue
+    [ "$owner" = "$uid" ] || { [ "$owner" -ge "$first" ] && [ "$owner" -lt $((first + count)) ]; } || continue
+    state=$(sed 's/^.*) \(.\).*/\1/' "$p/stat" 2>/dev/null) || continue
+    [ "$state" = Z ] && continue
+    ns=$(readlink "$p/ns/user" 2>/dev/null) || continue
+    [ "$ns" != "$my_ns" ] && echo "$pid"
+  done
+  return 0
+}
+
+# push_derived_image NAME: alpine from the test registry plus one layer described on
+# stdin, pushed with skopeo (an independent client) as $RCR_TEST_REGISTRY/test/NAME:latest;
+# prints that reference. One line per entry, fields separated by single spaces:
+#   dir PATH [OCTAL-MODE]      symlink PATH TARGET      file PATH TEXT...
+#   config KEY JSON-VALUE      (sets the image config's KEY, e.g. config WorkingDir "/w")
+push_derived_image() {
+  local name=$1 dir
+  dir=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/image-$name.XXXXXX")
+  cat >"$dir.spec"
+  skopeo copy --quiet --src-tls-verify=false "docker://$RCR_TEST_REGISTRY/library/alpine:latest" "oci:$dir:latest" ||
+    return 1
+  python3 - "$dir" "$dir.spec" <<'PY' || return 1
+import gzip, hashlib, io, json, os, sys, tarfile
+
+layout = sys.argv[1]
+def blob_path(digest):
+    return os.path.join(layout, "blobs", *digest.split(":"))
+def read_blob(digest):
+    with open(blob_path(digest), "rb") as fh:
+        return fh.read()
+def write_blob(data):
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    with open(blob_path(digest), "wb") as fh:
+        fh.write(data)
+    return digest, len(data)
+
+entries, config = [], {}
+for line in open(sys.argv[2]).read().splitlines():
+    if not line.strip():
+        continue
+    kind, rest = line.split(" ", 1)
+    if kind == "config":
+        key, value = rest.split(" ", 1)
+        config[key] = json.loads(value)
+    else:
+        entries.append((kind, rest))
+
+raw = io.BytesIO()
+with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    for kind, rest in entries:
+        if kind == "dir":
+            parts = rest.split(" ")
+            ti = tarfile.TarInfo(parts[0].lstrip("/"))
+            ti.type, ti.mode = tarfile.DIRTYPE, int(parts[1], 8) if len(parts) > 1 else 0o755
+            tar.addfile(ti)
+        elif kind == "symlink":
+            path, target = rest.split(" ", 1)
+            ti = tarfile.TarInfo(path.lstrip("/"))
+            ti.type, ti.linkname, ti.mode = tarfile.SYMTYPE, target, 0o777
+            tar.addfile(ti)
+        elif kind == "file":
+            path, text = (rest.split(" ", 1) + [""])[:2]
+            data = (text + "\n").encode()
+            ti = tarfile.TarInfo(path.lstrip("/"))
+            ti.size, ti.mode = len(data), 0o644
+            tar.addfile(ti, io.BytesIO(data))
+        else:
+            sys.exit(f"push_derived_image: unknown entry kind {kind!r}")
+tar_bytes = raw.getvalue()
+gz = io.BytesIO()
+with gzip.GzipFile(fileobj=gz, mode="wb", mtime=0) as g:
+    g.write(tar_bytes)
+layer_digest, layer_size = write_blob(gz.getvalue())
+
+index = json.loads(open(os.path.join(layout, "index.json")).read())
+mdesc = index["manifests"][0]
+manifest = json.loads(read_blob(mdesc["digest"]))
+cfg = json.loads(read_blob(manifest["config"]["digest"]))
+cfg["rootfs"]["diff_ids"].append("sha256:" + hashlib.sha256(tar_bytes).hexdigest())
+cfg.setdefault("history", []).append({"created_by": "rcr test: derived layer"})
+cfg["config"].update(config)
+cdigest, csize = write_blob(json.dumps(cfg).encode())
+manifest["config"]["digest"], manifest["config"]["size"] = cdigest, csize
+manifest["layers"].append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                           "digest": layer_digest, "size": layer_size})
+mdigest, msize = write_blob(json.dumps(manifest).encode())
+mdesc["digest"], mdesc["size"] = mdigest, msize
+with open(os.path.join(layout, "index.json"), "w") as fh:
+    json.dump(index, fh)
+PY
+  skopeo copy --quiet --dest-tls-verify=false "oci:$dir:latest" "docker://$RCR_TEST_REGISTRY/test/$name:latest" ||
+    return 1
+  rm -rf "$dir" "$dir.spec"
+  echo "$RCR_TEST_REGISTRY/test/$name:latest"
+}
