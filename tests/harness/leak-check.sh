@@ -19,13 +19,21 @@ while read -r _ _ _ _ mnt _; do
 done </proc/self/mountinfo
 
 # 2. processes: ours in another user namespace (a container), or running bin/rcr
+subranges=$(awk -F: -v u="$(id -un)" -v n="$uid" '($1 == u || $1 == n) { print $2 ":" $2 + $3 }' /etc/subuid)
 my_userns=$(readlink /proc/self/ns/user)
 rcr_bin=$(readlink -f "${RCR_BIN:-/nonexistent}")
 for p in /proc/[0-9]*; do
   pid=${p#/proc/}
   [ "$pid" = $$ ] && continue
   owner=$(stat -c %u "$p" 2>/dev/null) || continue
-  [ "$owner" = "$uid" ] || continue
+  # ours, or one of our subordinate ids (a container process running as a non-root user)
+  if [ "$owner" != "$uid" ]; then
+    in_range=0
+    for r in $subranges; do
+      [ "$owner" -ge "${r%:*}" ] && [ "$owner" -lt "${r#*:}" ] && in_range=1
+    done
+    [ $in_range = 1 ] || continue
+  fi
   # a zombie holds nothing; this sandbox's pid 1 may never reap orphans
   state=$(sed 's/^.*) \(.\).*/\1/' "$p/stat" 2>/dev/null) || continue
   [ "$state" = Z ] && continue
