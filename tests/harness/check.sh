@@ -66,7 +66,8 @@ set -e
 
 # Anything of the test user's still running now was leaked by a test: report and stop it by pid.
 # (zombies excepted: they hold nothing, and this sandbox's pid 1 may not reap orphans)
-leftover=$(ps -u "$RCR_TEST_UID" -o pid=,stat= | awk '$2 !~ /^Z/ {print $1}')
+# (ps exits 1 when the user has no process at all: the good case)
+leftover=$( (ps -u "$RCR_TEST_UID" -o pid=,stat= || true) | awk '$2 !~ /^Z/ {print $1}')
 if [ -n "$leftover" ]; then
   echo "leak: processes of $RCR_TEST_USER still running after the suite:" >&2
   ps -o pid,ppid,cmd -p "$(echo $leftover | tr ' ' ,)" >&2 || true
