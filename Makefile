@@ -9,8 +9,8 @@ VERSION   := 0.1.0
 
 # The main binary links only what `rcr run` needs; libcurl and libarchive live in the
 # pull plugin (storage/plugin.c loads it on first use).
-PKGS         := json-c libcrypto libseccomp
-PLUGIN_PKGS  := libcurl libarchive
+PKGS         := json-c libseccomp
+PLUGIN_PKGS  := libcurl libarchive libcrypto
 EXTRA_PKGS   := slirp libsystemd
 HELPER_PKGS  := json-c libnftables libmnl
 

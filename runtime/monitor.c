@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -513,6 +514,10 @@ monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struc
   rcr_debug ("container process %d running", (int)sp.pid);
   if (ready)
     ready (ready_arg, 0, NULL);
+  /* the monitor lives as long as the container: give back what only the start needed */
+  storage_clear (&s);
+  memset (&s, 0, sizeof (s));
+  malloc_trim (0);
 
   if (out_pipe[1] >= 0)
     {

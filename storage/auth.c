@@ -6,13 +6,13 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <openssl/evp.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/codec.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -208,20 +208,13 @@ auths_of (json_object *root, bool legacy, const char *path, json_object **auths,
   return 0;
 }
 
-static bool
-b64_char (char c)
-{
-  return isalnum ((unsigned char)c) || c == '+' || c == '/';
-}
-
 char *
 rcr_auth_encode (const char *user, const char *password)
 {
   cleanup_free char *plain = rcr_strdup_printf ("%s:%s", user, password);
   size_t len = strlen (plain);
-  char *out = rcr_xmalloc0 (4 * ((len + 2) / 3) + 1);
+  char *out = rcr_base64_encode (plain, len);
 
-  EVP_EncodeBlock ((unsigned char *)out, (const unsigned char *)plain, (int)len);
   explicit_bzero (plain, len);
   return out;
 }
@@ -229,7 +222,7 @@ rcr_auth_encode (const char *user, const char *password)
 int
 rcr_auth_decode (const char *b64, const char *source, char **user, char **password, rcr_error_t *err)
 {
-  size_t len = strlen (b64), pad = 0, ulen, plen;
+  size_t len = strlen (b64), ulen, plen;
   cleanup_free unsigned char *buf = NULL;
   const char *colon, *pw;
   int n;
@@ -237,19 +230,14 @@ rcr_auth_decode (const char *b64, const char *source, char **user, char **passwo
   *user = *password = NULL;
   if (len == 0)
     return rcr_make_error (err, 0, "%s: \"auth\" is empty", source);
-  /* EVP_DecodeBlock skips blanks and counts '=' as data; be as strict as Go's StdEncoding. */
-  if (len % 4 != 0)
-    goto bad;
-  while (pad < 2 && b64[len - 1 - pad] == '=')
-    pad++;
-  for (size_t i = 0; i < len - pad; i++)
-    if (!b64_char (b64[i]))
-      goto bad;
+  /* as strict as Go's StdEncoding: no blanks, padding only at the end */
   buf = rcr_xmalloc0 (len / 4 * 3 + 1);
-  n = EVP_DecodeBlock (buf, (const unsigned char *)b64, (int)len);
-  if (n < 0 || (size_t)n < pad)
-    goto bad;
-  n -= (int)pad;
+  {
+    long got = rcr_base64_decode (b64, len, buf);
+    if (got < 0)
+      goto bad;
+    n = (int)got;
+  }
 
   colon = memchr (buf, ':', (size_t)n);
   if (colon == NULL)

@@ -3,10 +3,10 @@
 #include "digest.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/codec.h"
 #include "common/util.h"
 
 char *
@@ -26,21 +26,22 @@ rcr_sha256_hex_to_digest (const unsigned char *md, unsigned int len)
 char *
 rcr_sha256_digest (const void *data, size_t len)
 {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int mdlen = 0;
-  EVP_Digest (data, len, md, &mdlen, EVP_sha256 (), NULL);
-  return rcr_sha256_hex_to_digest (md, mdlen);
+  struct rcr_sha256 s;
+  uint8_t md[32];
+  rcr_sha256_init (&s);
+  rcr_sha256_update (&s, data, len);
+  rcr_sha256_final (&s, md);
+  return rcr_sha256_hex_to_digest (md, sizeof (md));
 }
 
 int
 rcr_sha256_fd (int fd, char **digest, rcr_error_t *err)
 {
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int mdlen = 0;
+  struct rcr_sha256 s;
+  uint8_t md[32];
   char buf[65536];
 
-  EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL);
+  rcr_sha256_init (&s);
   for (;;)
     {
       ssize_t n = read (fd, buf, sizeof (buf));
@@ -48,15 +49,13 @@ rcr_sha256_fd (int fd, char **digest, rcr_error_t *err)
         {
           if (errno == EINTR)
             continue;
-          EVP_MD_CTX_free (ctx);
           return rcr_make_error (err, errno, "read for digest");
         }
       if (n == 0)
         break;
-      EVP_DigestUpdate (ctx, buf, (size_t)n);
+      rcr_sha256_update (&s, buf, (size_t)n);
     }
-  EVP_DigestFinal_ex (ctx, md, &mdlen);
-  EVP_MD_CTX_free (ctx);
-  *digest = rcr_sha256_hex_to_digest (md, mdlen);
+  rcr_sha256_final (&s, md);
+  *digest = rcr_sha256_hex_to_digest (md, sizeof (md));
   return 0;
 }
