@@ -57,6 +57,9 @@ struct cmd_option
 int cmd_getopt (const struct rcr_verb *verb, int argc, char **argv, const struct cmd_option *opts, int *optind,
                 const char **optarg);
 
+/* inspect's output: the array as JSON, or the template applied to each object. */
+int cmd_print_objects (const struct rcr_verb *verb, const char *format, json_object *arr);
+
 /* Prints JSON (pretty) on stdout. */
 void cmd_print_json (json_object *obj);
 

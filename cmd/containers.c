@@ -666,14 +666,9 @@ run_inspect (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, cha
     }
   if (json_object_array_length (arr) > 0)
     {
-      if (format && strcasecmp (format, "json") != 0)
-        {
-          for (size_t i = 0; i < json_object_array_length (arr); i++)
-            if (cmd_print_formatted (verb, format, json_object_array_get_idx (arr, i)) != 0)
-              return RCR_EXIT_FAILURE;
-        }
-      else
-        cmd_print_json (arr);
+      int r = cmd_print_objects (verb, format, arr);
+      if (r != 0)
+        return r;
     }
   return ret;
 }

@@ -49,14 +49,12 @@ run_inspect (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, cha
       json_object_array_add (arr, o);
     }
   rcr_store_close (store);
-  if (format && strcasecmp (format, "json") != 0)
+  if ((format && strcasecmp (format, "json") != 0) || json_object_array_length (arr) > 0 || ret == 0)
     {
-      for (size_t i = 0; i < json_object_array_length (arr); i++)
-        if (cmd_print_formatted (verb, format, json_object_array_get_idx (arr, i)) != 0)
-          return RCR_EXIT_FAILURE;
+      int r = cmd_print_objects (verb, format, arr);
+      if (r != 0)
+        return r;
     }
-  else if (json_object_array_length (arr) > 0 || ret == 0)
-    cmd_print_json (arr);
   return ret;
 }
 

@@ -569,6 +569,20 @@ cmd_print_formatted (const struct rcr_verb *verb, const char *format_in, json_ob
   return 0;
 }
 
+int
+cmd_print_objects (const struct rcr_verb *verb, const char *format, json_object *arr)
+{
+  if (format == NULL || strcasecmp (format, "json") == 0)
+    {
+      cmd_print_json (arr);
+      return 0;
+    }
+  for (size_t i = 0; i < json_object_array_length (arr); i++)
+    if (cmd_print_formatted (verb, format, json_object_array_get_idx (arr, i)) != 0)
+      return RCR_EXIT_FAILURE;
+  return 0;
+}
+
 /* Splits a rendered line at tabs into table cells. */
 static char **
 split_tabs (const char *line, size_t ncols)

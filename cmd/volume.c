@@ -183,15 +183,10 @@ run_inspect (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, cha
         }
       json_object_array_add (arr, v);
     }
-  if (format && strcasecmp (format, "json") != 0)
-    {
-      for (size_t i = 0; i < json_object_array_length (arr); i++)
-        if (cmd_print_formatted (verb, format, json_object_array_get_idx (arr, i)) != 0)
-          return RCR_EXIT_FAILURE;
-    }
-  else
-    cmd_print_json (arr);
-  return ret;
+  {
+    int r = cmd_print_objects (verb, format, arr);
+    return r != 0 ? r : ret;
+  }
 }
 
 static const struct rcr_verb verb_inspect = {
