@@ -37,6 +37,53 @@
 
 extern char **environ;
 
+/* Signals `rcr exec` passes on to the command, as podman's sig-proxy does: from rcr to
+   the process inside the namespaces, and from it to the command.  SIGWINCH resizes the
+   terminal instead. */
+static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGTERM, SIGALRM, SIGWINCH };
+static volatile pid_t forward_to;
+static volatile int forward_winsize_to = -1;
+
+static void
+forward_signal (int sig)
+{
+  int saved = errno;
+  if (sig == SIGWINCH)
+    {
+      struct winsize ws;
+      if (forward_winsize_to >= 0 && ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+        ioctl (forward_winsize_to, TIOCSWINSZ, &ws);
+    }
+  else if (forward_to > 0)
+    kill (forward_to, sig);
+  errno = saved;
+}
+
+static void
+forwarding_mask (sigset_t *set)
+{
+  sigemptyset (set);
+  for (size_t i = 0; i < sizeof (forwarded) / sizeof (forwarded[0]); i++)
+    sigaddset (set, forwarded[i]);
+}
+
+/* with the signals blocked: from now on they go to PID */
+static void
+forward_signals_to (pid_t pid)
+{
+  struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+  sigemptyset (&sa.sa_mask);
+  forward_to = pid;
+  for (size_t i = 0; i < sizeof (forwarded) / sizeof (forwarded[0]); i++)
+    {
+      struct sigaction cur;
+      /* what the user ignores (nohup) stays ignored, here and in the command */
+      if (sigaction (forwarded[i], NULL, &cur) == 0 && cur.sa_handler == SIG_IGN)
+        continue;
+      sigaction (forwarded[i], &sa, NULL);
+    }
+}
+
 int
 rcr_reexec_sealed (char **argv, rcr_error_t *err)
 {
@@ -179,6 +226,14 @@ exec_inside (struct rcr_container *c, const struct rcr_exec_opts *o, const struc
 
   {
     sigset_t none;
+    /* the command starts with the dispositions it would have outside rcr: ignored stays
+       ignored, forwarded is default again */
+    for (size_t i = 0; i < sizeof (forwarded) / sizeof (forwarded[0]); i++)
+      {
+        struct sigaction cur;
+        if (sigaction (forwarded[i], NULL, &cur) == 0 && cur.sa_handler == forward_signal)
+          signal (forwarded[i], SIG_DFL);
+      }
     sigemptyset (&none);
     sigprocmask (SIG_SETMASK, &none, NULL);
   }
@@ -341,6 +396,7 @@ rcr_container_exec (const struct rcr_context *ctx, struct rcr_container *c, cons
 {
   pid_t init = c->state.pid, child;
   int errp[2], master = -1, status;
+  sigset_t fwd_set, old_set;
   struct prepared prep = { 0 };
   char buf[4096];
   ssize_t n;
@@ -364,10 +420,14 @@ rcr_container_exec (const struct rcr_context *ctx, struct rcr_container *c, cons
       prepared_clear (&prep);
       return rcr_make_error (err, errno, "pipe");
     }
+  /* blocked across the forks: a signal waits until there is a process to pass it to */
+  forwarding_mask (&fwd_set);
+  sigprocmask (SIG_BLOCK, &fwd_set, &old_set);
   fflush (NULL);
   child = fork ();
   if (child < 0)
     {
+      sigprocmask (SIG_SETMASK, &old_set, NULL);
       prepared_clear (&prep);
       return rcr_make_error (err, errno, "fork");
     }
@@ -450,6 +510,9 @@ rcr_container_exec (const struct rcr_context *ctx, struct rcr_container *c, cons
       /* detached: nothing of rcr stays behind (the process is re-parented on the host) */
       if (o->detach)
         _exit (0);
+      forward_winsize_to = master;
+      forward_signals_to (inner);
+      sigprocmask (SIG_SETMASK, &old_set, NULL);
       if (master >= 0)
         relay_pty (master, o->interactive);
       while (waitpid (inner, &status, 0) < 0 && errno == EINTR)
@@ -458,6 +521,9 @@ rcr_container_exec (const struct rcr_context *ctx, struct rcr_container *c, cons
     }
   close (errp[1]);
   prepared_clear (&prep);
+  if (!o->detach)
+    forward_signals_to (child);
+  sigprocmask (SIG_SETMASK, &old_set, NULL);
   if (o->detach)
     {
       /* wait only for the command to start: EOF on the pipe means exec happened */
@@ -472,9 +538,12 @@ rcr_container_exec (const struct rcr_context *ctx, struct rcr_container *c, cons
   while (waitpid (child, &status, 0) < 0)
     if (errno != EINTR)
       {
+        forward_to = 0;
         close (errp[0]);
         return rcr_make_error (err, errno, "waitpid");
       }
+  /* reaped: its pid may be anybody's from now on */
+  forward_to = 0;
   n = read (errp[0], buf, sizeof (buf) - 1);
   close (errp[0]);
   if (n > 0)

@@ -108,3 +108,50 @@ teardown_file() {
   rcr exec ex grep -E '^Seccomp:' /proc/self/status
   assert_contains "$output" $'Seccomp:\t2'
 }
+
+# Signals sent to `rcr exec` reach the command (podman proxies them); before this, a
+# SIGTERM killed rcr and left the command running in the container.
+@test "exec passes SIGTERM on to the command and leaves nothing behind" {
+  out=$BATS_TEST_TMPDIR/exec-term.out
+  "$RCR_BIN" --root "$RCR_TEST_STORE/root" --runroot "$RCR_TEST_STORE/run" exec ex \
+    sh -c 'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.1; done' >"$out" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do
+    grep -q ready "$out" && break
+    sleep 0.05
+  done
+  kill -TERM "$pid"
+  rc=0
+  wait "$pid" || rc=$?
+  [ "$rc" -eq 3 ]
+  grep -q got-term "$out"
+  # without a trap the command dies of it, and so does exec with 128+15
+  "$RCR_BIN" --root "$RCR_TEST_STORE/root" --runroot "$RCR_TEST_STORE/run" exec ex \
+    sh -c 'echo ready; exec sleep 120' >"$out" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do
+    grep -q ready "$out" && break
+    sleep 0.05
+  done
+  kill -TERM "$pid"
+  rc=0
+  wait "$pid" || rc=$?
+  [ "$rc" -eq 143 ]
+  rcr exec ex ps -o pid,args
+  [[ $output != *"sleep 120"* ]]
+  [[ $output != *"got-term"* ]]
+}
+
+@test "exec under nohup: an ignored SIGHUP stays ignored" {
+  out=$BATS_TEST_TMPDIR/exec-hup.out
+  nohup "$RCR_BIN" --root "$RCR_TEST_STORE/root" --runroot "$RCR_TEST_STORE/run" exec ex \
+    sh -c 'echo ready; sleep 1; echo survived' >"$out" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do
+    grep -q ready "$out" && break
+    sleep 0.05
+  done
+  kill -HUP "$pid"
+  wait "$pid"
+  grep -q survived "$out"
+}
