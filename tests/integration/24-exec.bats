@@ -155,3 +155,30 @@ teardown_file() {
   wait "$pid"
   grep -q survived "$out"
 }
+
+@test "exec -t: the container's terminal follows a resize of rcr's (SIGWINCH)" {
+  run python3 - "$RCR_BIN" "$RCR_TEST_STORE" <<'PY'
+import fcntl, os, pty, struct, sys, termios, time
+rcr, store = sys.argv[1], sys.argv[2]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(rcr, [rcr, "--root", store + "/root", "--runroot", store + "/run", "exec", "-t", "ex",
+                   "sh", "-c", "stty size; sleep 1; stty size"])
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+time.sleep(0.5)
+fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 132, 0, 0))
+out = b""
+while True:
+    try:
+        d = os.read(fd, 1024)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+_, st = os.waitpid(pid, 0)
+print(out.decode().replace("\r", "").strip().splitlines()[-1], os.waitstatus_to_exitcode(st))
+PY
+  [ "$status" -eq 0 ]
+  [ "$output" = "50 132 0" ]
+}
