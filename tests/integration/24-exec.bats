@@ -116,10 +116,7 @@ teardown_file() {
   "$RCR_BIN" --root "$RCR_TEST_STORE/root" --runroot "$RCR_TEST_STORE/run" exec ex \
     sh -c 'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.1; done' >"$out" 2>&1 &
   pid=$!
-  for _ in $(seq 1 100); do
-    grep -q ready "$out" && break
-    sleep 0.05
-  done
+  wait_until 100 0.05 grep -q ready "$out"
   kill -TERM "$pid"
   rc=0
   wait "$pid" || rc=$?
@@ -129,10 +126,7 @@ teardown_file() {
   "$RCR_BIN" --root "$RCR_TEST_STORE/root" --runroot "$RCR_TEST_STORE/run" exec ex \
     sh -c 'echo ready; exec sleep 120' >"$out" 2>&1 &
   pid=$!
-  for _ in $(seq 1 100); do
-    grep -q ready "$out" && break
-    sleep 0.05
-  done
+  wait_until 100 0.05 grep -q ready "$out"
   kill -TERM "$pid"
   rc=0
   wait "$pid" || rc=$?
@@ -147,10 +141,7 @@ teardown_file() {
   nohup "$RCR_BIN" --root "$RCR_TEST_STORE/root" --runroot "$RCR_TEST_STORE/run" exec ex \
     sh -c 'echo ready; sleep 1; echo survived' >"$out" 2>&1 &
   pid=$!
-  for _ in $(seq 1 100); do
-    grep -q ready "$out" && break
-    sleep 0.05
-  done
+  wait_until 100 0.05 grep -q ready "$out"
   kill -HUP "$pid"
   wait "$pid"
   grep -q survived "$out"
