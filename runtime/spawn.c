@@ -671,10 +671,15 @@ rcr_spawn (const struct rcr_spawn_config *c, struct rcr_spawned *out, rcr_error_
   int sp[2];
   int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
   char mapped = MSG_MAPPED;
+  struct rcr_idmap_plan plan = { 0 };
   pid_t pid;
 
   out->pid = -1;
   out->pty_master = -1;
+  /* everything about the maps is settled before clone: between clone and the helpers'
+     start the container is only waiting */
+  if (c->rootless && rcr_userns_plan (c->userns_mode, &plan, err) < 0)
+    return -1;
   if (c->new_netns)
     flags |= CLONE_NEWNET;
   if (c->rootless)
@@ -688,6 +693,7 @@ rcr_spawn (const struct rcr_spawn_config *c, struct rcr_spawned *out, rcr_error_
       int r = rcr_make_error (err, errno, "clone the container's namespaces");
       close (sp[0]);
       close (sp[1]);
+      rcr_userns_plan_clear (&plan);
       return r;
     }
   if (pid == 0)
@@ -698,8 +704,9 @@ rcr_spawn (const struct rcr_spawn_config *c, struct rcr_spawned *out, rcr_error_
   close (sp[1]);
 
   rcr_debug ("cloned %d", (int)pid);
-  if (c->rootless && rcr_userns_write_maps (pid, err) < 0)
+  if (c->rootless && rcr_userns_apply (&plan, pid, err) < 0)
     goto kill_child;
+  rcr_userns_plan_clear (&plan);
   rcr_debug ("id maps written");
   if (send (sp[0], &mapped, 1, MSG_NOSIGNAL) != 1)
     {
@@ -733,6 +740,7 @@ rcr_spawn (const struct rcr_spawn_config *c, struct rcr_spawned *out, rcr_error_
   return 0;
 
 kill_child:
+  rcr_userns_plan_clear (&plan);
   kill (pid, SIGKILL);
 reap:
   close (sp[0]);

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "runtime/process.h"
 #include "runtime/seccomp.h"
+#include "userns/userns.h"
 
 /* One mount of the container: a bind (-v HOST:CTR, named volumes, /etc/hosts) or a
    tmpfs (--tmpfs). */
@@ -55,6 +56,7 @@ struct rcr_spawn_config
 
   bool new_netns; /* false for --network host */
   bool rootless;
+  enum rcr_userns_mode userns_mode; /* rootless: the default map or keep-id */
 
   struct rcr_mount_spec *mounts;
   size_t n_mounts;

@@ -104,7 +104,10 @@ int
 rcr_state_write (const char *path, const struct rcr_state *st, rcr_error_t *err)
 {
   cleanup_json json_object *o = rcr_state_to_json (st);
-  return rcr_json_write_file (path, o, 0600, err);
+  /* No fsync: the runroot is volatile by design (a reboot wipes it and the next command
+     reads the container as exited), and the rename alone keeps readers from a torn file.
+     The fsync cost a millisecond or more of every container start. */
+  return rcr_json_write_file_sync (path, o, 0600, false, err);
 }
 
 int

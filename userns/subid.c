@@ -106,6 +106,40 @@ rcr_idmap_build (uint64_t own_id, const struct rcr_id_range *ranges, size_t n_ra
   return n_ranges + 1;
 }
 
+size_t
+rcr_idmap_build_keep_id (uint64_t own_id, const struct rcr_id_range *ranges, size_t n_ranges,
+                         struct rcr_id_map **out)
+{
+  /* at most one range is split around own_id, plus own_id's own line */
+  struct rcr_id_map *map = rcr_xmalloc0 ((n_ranges + 2) * sizeof (*map));
+  uint64_t next = 0;
+  size_t n = 0;
+  bool placed = false;
+
+  for (size_t i = 0; i < n_ranges; i++)
+    {
+      uint64_t start = ranges[i].start, count = ranges[i].count;
+      if (!placed && own_id >= next && own_id < next + count)
+        {
+          uint64_t before = own_id - next;
+          if (before > 0)
+            map[n++] = (struct rcr_id_map){ .container_id = next, .host_id = start, .size = before };
+          map[n++] = (struct rcr_id_map){ .container_id = own_id, .host_id = own_id, .size = 1 };
+          placed = true;
+          start += before;
+          count -= before;
+          next = own_id + 1;
+        }
+      if (count > 0)
+        map[n++] = (struct rcr_id_map){ .container_id = next, .host_id = start, .size = count };
+      next += count;
+    }
+  if (!placed)
+    map[n++] = (struct rcr_id_map){ .container_id = own_id, .host_id = own_id, .size = 1 };
+  *out = map;
+  return n;
+}
+
 uint64_t
 rcr_idmap_size (const struct rcr_id_map *map, size_t n)
 {

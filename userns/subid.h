@@ -36,6 +36,10 @@ int rcr_subid_read (const char *path, const char *user, uid_t uid, struct rcr_id
    1, 2, ... → the subordinate ranges in order. Returns the number of map entries. */
 size_t rcr_idmap_build (uint64_t own_id, const struct rcr_id_range *ranges, size_t n_ranges, struct rcr_id_map **out);
 
+/* podman's --userns=keep-id mapping: own_id is own_id inside too, and the subordinate
+   ranges fill container ids 0, 1, ... around it (0 → the first subordinate id). */
+size_t rcr_idmap_build_keep_id (uint64_t own_id, const struct rcr_id_range *ranges, size_t n_ranges,
+                                struct rcr_id_map **out);
 /* Total number of ids covered by a map. */
 uint64_t rcr_idmap_size (const struct rcr_id_map *map, size_t n);
 

@@ -24,12 +24,31 @@ void rcr_idtool_clear (struct rcr_idtool *t);
    128+signal. */
 int rcr_userns_run_single (int (*fn) (void *), void *arg, int extra_flags, int *status, rcr_error_t *err);
 
-#endif
 
-/* Writes a rootless container's id maps for process pid with newuidmap/newgidmap:
-   0 → the caller, 1.. → the caller's subordinate ranges. Fails with the usermod hint
-   when the caller has none. */
-int rcr_userns_write_maps (pid_t pid, rcr_error_t *err);
+enum rcr_userns_mode
+{
+  RCR_USERNS_DEFAULT, /* 0 → the caller, 1.. → the subordinate ranges */
+  RCR_USERNS_KEEP_ID, /* the caller's ids are the same inside; the ranges fill the rest */
+};
+
+/* The id maps of one user namespace, worked out (subid files read, helpers found, command
+   lines built) before the namespace exists, so that mapping it costs only the helpers. */
+struct rcr_idmap_plan
+{
+  char *uid_tool, *gid_tool; /* newuidmap, newgidmap */
+  char **uid_argv, **gid_argv;
+  bool single; /* no subordinate ranges: only the caller is mapped, setgroups denied */
+  uid_t uid;
+  gid_t gid;
+};
+
+/* Plans the maps of mode for the calling user. With no subordinate ranges the default
+   mode falls back to a single-id map with a warning (as podman does); keep-id fails with
+   the usermod hint. */
+int rcr_userns_plan (enum rcr_userns_mode mode, struct rcr_idmap_plan *plan, rcr_error_t *err);
+/* Writes the planned maps for process pid (a child in a new user namespace). */
+int rcr_userns_apply (const struct rcr_idmap_plan *plan, pid_t pid, rcr_error_t *err);
+void rcr_userns_plan_clear (struct rcr_idmap_plan *plan);
 
 /* The work a mapped child does; a failure's message travels back to the parent. */
 typedef int (*rcr_userns_fn) (void *arg, rcr_error_t *err);
@@ -41,3 +60,5 @@ typedef int (*rcr_userns_fn) (void *arg, rcr_error_t *err);
    usermod hint when the user has no subordinate ranges. With exit_status NULL a child
    exiting non-zero is an error; otherwise its status (128+N for signal N) lands there. */
 int rcr_userns_run_mapped (rcr_userns_fn fn, void *arg, int extra_flags, int *exit_status, rcr_error_t *err);
+
+#endif

@@ -50,6 +50,31 @@ main (void)
           "uid 0 matches no line named root by number");
   free (r);
 
+  {
+    /* keep-id as podman 4.3 writes it for uid 1004 and 100000:65536:
+       0 100000 1004 / 1004 1004 1 / 1005 101004 64532 */
+    struct rcr_id_range one[] = { { 100000, 65536 } };
+    struct rcr_id_range two[] = { { 100000, 500 }, { 300000, 1000 } };
+    struct rcr_id_range small[] = { { 100000, 10 } };
+    nm = rcr_idmap_build_keep_id (1004, one, 1, &map);
+    tap_is_int (nm, 3, "keep-id: three lines for one range");
+    tap_ok (map[0].container_id == 0 && map[0].host_id == 100000 && map[0].size == 1004, "keep-id: 0.. below the user");
+    tap_ok (map[1].container_id == 1004 && map[1].host_id == 1004 && map[1].size == 1, "keep-id: the user is itself");
+    tap_ok (map[2].container_id == 1005 && map[2].host_id == 101004 && map[2].size == 64532, "keep-id: the rest above");
+    tap_is_int (rcr_idmap_size (map, nm), 65537, "keep-id: every subordinate id plus the user");
+    free (map);
+    nm = rcr_idmap_build_keep_id (1004, two, 2, &map);
+    tap_ok (nm == 4 && map[0].size == 500 && map[1].container_id == 500 && map[1].host_id == 300000
+                && map[1].size == 504 && map[2].container_id == 1004 && map[3].container_id == 1005
+                && map[3].host_id == 300504 && map[3].size == 496,
+            "keep-id: the user's id splits the second range");
+    free (map);
+    nm = rcr_idmap_build_keep_id (1004, small, 1, &map);
+    tap_ok (nm == 2 && map[0].size == 10 && map[1].container_id == 1004 && map[1].host_id == 1004,
+            "keep-id: too few subordinate ids leave a gap below the user");
+    free (map);
+  }
+
   tap_ok (rcr_subid_read ("/nonexistent/subuid", "ann", 1000, &r, &n, &err) == 0 && n == 0,
           "a missing file means no ranges");
   free (r);
