@@ -105,6 +105,7 @@ struct run_flags
 {
   bool detach, interactive, tty, rm, init, privileged, read_only, quiet, sig_proxy, no_new_privs;
   const char *name, *workdir, *user, *entrypoint, *hostname, *network, *pull, *platform, *seccomp, *stop_signal;
+  bool keep_id;
   int tls_verify;
   int stop_timeout;
   json_object *env, *env_files, *ulimits, *cap_add, *cap_drop, *tmpfs, *volumes, *labels;
@@ -326,11 +327,19 @@ parse_flags (const struct rcr_verb *verb, int argc, char **argv, int *optind, st
           return cmd_usage_error (verb, "invalid --cgroups \"%s\"", arg);
         break;
       case OPT_USERNS:
+        f->keep_id = false;
         if (strcmp (arg, "host") == 0 || strcmp (arg, "") == 0)
           break;
+        if (strcmp (arg, "keep-id") == 0)
+          {
+            if (geteuid () == 0)
+              return cmd_usage_error (verb, "--userns=keep-id is only supported when running rootless");
+            f->keep_id = true;
+            break;
+          }
         return cmd_usage_error (verb,
-                                "--userns=%s is not implemented yet (rootless containers map 0 to you and "
-                                "1.. to your subordinate ids)",
+                                "--userns=%s is not supported: use keep-id (your uid and gid are the same inside) "
+                                "or host (the default rootless mapping: 0 is you, 1.. your subordinate ids)",
                                 arg);
       default:
         return RCR_EXIT_FAILURE;
@@ -552,7 +561,17 @@ build_config (struct rcr_context *ctx, const struct run_flags *f, const char *im
 
   json_object_object_add (cfg, "workdir",
                           json_object_new_string (f->workdir ? f->workdir : (*img_workdir ? img_workdir : "/")));
-  json_object_object_add (cfg, "user", json_object_new_string (f->user ? f->user : img_user));
+  if (f->keep_id)
+    {
+      /* podman: keep-id runs as the caller's own ids unless --user or the image's User
+         says otherwise, and the caller's gid is a supplementary group either way */
+      cleanup_free char *own = rcr_strdup_printf ("%u:%u", (unsigned)geteuid (), (unsigned)getegid ());
+      json_object_object_add (cfg, "user", json_object_new_string (f->user ? f->user : *img_user ? img_user : own));
+      json_object_object_add (cfg, "userns", json_object_new_string ("keep-id"));
+      json_object_object_add (cfg, "keepIdGid", json_object_new_int64 ((int64_t)getegid ()));
+    }
+  else
+    json_object_object_add (cfg, "user", json_object_new_string (f->user ? f->user : img_user));
   if (f->hostname)
     json_object_object_add (cfg, "hostname", json_object_new_string (f->hostname));
   json_object_object_add (cfg, "tty", json_object_new_boolean (f->tty));

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,6 +207,70 @@ write_etc_files (const char *dir, json_object *config, rcr_error_t *err)
   return 0;
 }
 
+static const struct rcr_id_shift *
+keep_id_shift (json_object *config, struct rcr_id_shift *shift)
+{
+  if (strcmp (rcr_json_get_string (config, "userns", ""), "keep-id") != 0)
+    return NULL;
+  shift->uid = (uint32_t)geteuid ();
+  shift->gid = (uint32_t)getegid ();
+  return shift;
+}
+
+/* --userns=keep-id: overlay's lower directory becomes the image copied once with shifted
+   owners (vfs shifted its copy already), and /etc/passwd and /etc/group get the user's
+   entries as podman adds them. */
+static int
+keep_id_root (const struct rcr_context *ctx, struct rcr_container *c, json_object *config, rcr_error_t *err)
+{
+  struct rcr_id_shift shift;
+  json_object *layers = rcr_json_get_array (config, "layers");
+  size_t n = layers ? json_object_array_length (layers) : 0;
+  cleanup_strv char **ids = NULL;
+  cleanup_free char *lower = NULL;
+  cleanup_free char *passwd = NULL;
+  cleanup_free char *group = NULL;
+  cleanup_close int rootfd = -1;
+  struct passwd *pw;
+  cleanup_free char *name = NULL;
+
+  if (keep_id_shift (config, &shift) == NULL)
+    return 0;
+  if (strcmp (rcr_json_get_string (config, "storageDriver", "overlay"), "vfs") == 0)
+    lower = rcr_strdup_printf ("%s/vfs-root", c->dir);
+  else
+    {
+      ids = rcr_xmalloc0 ((n + 1) * sizeof (char *));
+      for (size_t i = 0; i < n; i++)
+        ids[i] = rcr_xstrdup (json_object_get_string (json_object_array_get_idx (layers, i)) + 7);
+      if (rcr_vfs_shifted_root (ctx->paths.root, ids, n,
+                                ctx->paths.rootless ? "user.overlay.opaque" : "trusted.overlay.opaque", &shift, &lower,
+                                err)
+          < 0)
+        return -1;
+      json_object_object_add (config, "lowerRoot", json_object_new_string (lower));
+    }
+  rootfd = open (lower, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return rcr_make_error (err, errno, "open \"%s\"", lower);
+  pw = getpwuid (shift.uid);
+  name = pw ? rcr_xstrdup (pw->pw_name) : rcr_strdup_printf ("%u", (unsigned)shift.uid);
+  rcr_user_keep_id_files (rootfd, shift.uid, shift.gid, name, &passwd, &group);
+  if (passwd)
+    {
+      cleanup_free char *path = rcr_strdup_printf ("%s/passwd", c->dir);
+      if (write_text (path, passwd, err) < 0)
+        return -1;
+    }
+  if (group)
+    {
+      cleanup_free char *path = rcr_strdup_printf ("%s/group", c->dir);
+      if (write_text (path, group, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 /* The storage driver's part of a new container: overlay needs nothing more (its upper and
    work dirs exist); vfs copies the image layers now. */
 static int
@@ -216,6 +281,7 @@ build_root (const struct rcr_context *ctx, struct rcr_container *c, json_object 
   size_t n = layers ? json_object_array_length (layers) : 0;
   cleanup_strv char **dirs = NULL;
   cleanup_free char *dest = NULL;
+  struct rcr_id_shift shift;
 
   json_object_object_add (config, "storageDriver", json_object_new_string (driver));
   if (strcmp (driver, "fuse-overlayfs") == 0)
@@ -229,7 +295,8 @@ build_root (const struct rcr_context *ctx, struct rcr_container *c, json_object 
     dirs[i] = rcr_strdup_printf ("%s/storage/layers/%s/diff", ctx->paths.root,
                                  json_object_get_string (json_object_array_get_idx (layers, i)) + 7);
   dest = rcr_strdup_printf ("%s/vfs-root", c->dir);
-  return rcr_vfs_build (dirs, n, dest, ctx->paths.rootless ? "user.overlay.opaque" : "trusted.overlay.opaque", err);
+  return rcr_vfs_build (dirs, n, dest, ctx->paths.rootless ? "user.overlay.opaque" : "trusted.overlay.opaque",
+                        keep_id_shift (config, &shift), err);
 }
 
 static int
@@ -337,7 +404,7 @@ rcr_container_create (const struct rcr_context *ctx, json_object *config, struct
         goto fail;
       }
     if (rcr_mkdir_p (rootfs, 0700, err) < 0 || write_etc_files (c->dir, config, err) < 0
-        || build_root (ctx, c, config, err) < 0
+        || build_root (ctx, c, config, err) < 0 || keep_id_root (ctx, c, config, err) < 0
         /* a --rm container lives as long as its process: no need to outlive a crash */
         || rcr_json_write_file_sync (cfg, config, 0600, !rcr_json_get_bool (config, "autoRemove", false), err) < 0
         || rcr_container_save_state (ctx, c, err) < 0)

@@ -260,6 +260,8 @@ exec_inside (struct rcr_container *c, const struct rcr_exec_opts *o, const struc
     cleanup_close int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rcr_user_resolve (root, o->user ? o->user : rcr_json_get_string (c->config, "user", ""), &user, &err) < 0)
       fail_to (errfd, err, 125);
+    if (rcr_json_get_int64 (c->config, "keepIdGid", -1) >= 0)
+      rcr_user_add_group (&user, (gid_t)rcr_json_get_int64 (c->config, "keepIdGid", -1));
   }
   env = rcr_xmalloc0 (sizeof (char *));
   for (size_t i = 0; cenv && i < json_object_array_length (cenv); i++)

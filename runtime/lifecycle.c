@@ -320,6 +320,8 @@ rcr_container_inspect (const struct rcr_context *ctx, struct rcr_container *c)
     json_object_object_add (host, "CapDrop", capdrop);
   }
   json_object_object_add (host, "NetworkMode", json_object_new_string (rcr_json_get_string (cfg, "network", "none")));
+  /* podman shows "" for the default rootless mapping */
+  json_object_object_add (host, "UsernsMode", json_object_new_string (rcr_json_get_string (cfg, "userns", "")));
   json_object_object_add (host, "Privileged", json_object_new_boolean (rcr_json_get_bool (cfg, "privileged", false)));
   json_object_object_add (host, "ReadonlyRootfs", json_object_new_boolean (rcr_json_get_bool (cfg, "readOnly", false)));
   json_object_object_add (host, "AutoRemove", json_object_new_boolean (rcr_json_get_bool (cfg, "autoRemove", false)));

@@ -118,13 +118,25 @@ build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spaw
   } etc_files[] = { { "hosts", "/etc/hosts" },
                     { "hostname", "/etc/hostname" },
                     { "resolv.conf", "/etc/resolv.conf" },
-                    { ".containerenv", "/run/.containerenv" } };
+                    { ".containerenv", "/run/.containerenv" },
+                    /* --userns=keep-id: the image's files with the user's entry added */
+                    { "passwd", "/etc/passwd" },
+                    { "group", "/etc/group" } };
+  const char *lower_root = rcr_json_get_string (cfg, "lowerRoot", NULL);
 
   memset (s, 0, sizeof (*s));
   if (n_layers == 0)
     return rcr_make_error (err, 0, "container %s has no image layers", c->id);
+  if (lower_root)
+    n_layers = 1;
   s->layers = rcr_xmalloc0 ((n_layers + 1) * sizeof (char *));
-  for (size_t i = 0; i < n_layers; i++)
+  if (lower_root)
+    {
+      s->layers[0] = rcr_xstrdup (lower_root);
+      if (access (lower_root, F_OK) < 0)
+        return rcr_make_error (err, errno, "the keep-id copy of the image of container %s", c->id);
+    }
+  for (size_t i = 0; !lower_root && i < n_layers; i++)
     {
       const char *diff = json_object_get_string (json_object_array_get_idx (layers, i));
       s->layers[i] = rcr_strdup_printf ("%s/storage/layers/%s/diff", ctx->paths.root, diff + 7);
@@ -208,6 +220,11 @@ build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spaw
   s->sc.ulimits = s->ulimits;
   s->sc.new_netns = strcmp (rcr_json_get_string (cfg, "network", "none"), "host") != 0;
   s->sc.rootless = ctx->paths.rootless;
+  if (strcmp (rcr_json_get_string (cfg, "userns", ""), "keep-id") == 0)
+    {
+      s->sc.userns_mode = RCR_USERNS_KEEP_ID;
+      s->sc.keep_id_gid = (gid_t)rcr_json_get_int64 (cfg, "keepIdGid", (int64_t)getegid ());
+    }
   s->sc.mounts = s->mounts;
   s->sc.stdio[0] = s->sc.stdio[1] = s->sc.stdio[2] = -1;
   return 0;

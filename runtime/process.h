@@ -48,6 +48,12 @@ struct rcr_user
    passwd file"). */
 int rcr_user_resolve (int rootfd, const char *spec, struct rcr_user *out, rcr_error_t *err);
 void rcr_user_clear (struct rcr_user *u);
+/* Adds a supplementary group (--userns=keep-id adds the caller's own gid, as podman). */
+void rcr_user_add_group (struct rcr_user *u, gid_t g);
+/* --userns=keep-id as podman does it: the image's /etc/passwd and /etc/group (read below
+   rootfd, refusing symlinks) with an entry for the user appended ("name:*:uid:gid::/:/bin/sh",
+   "name:x:gid:name"), or NULL for a file that has the id already or cannot be read. */
+int rcr_user_keep_id_files (int rootfd, uid_t uid, gid_t gid, const char *name, char **passwd, char **group);
 
 /* ---- limits ---- */
 

@@ -292,6 +292,10 @@ setup_mounts (const struct rcr_spawn_config *c, int rootfd, rcr_error_t *err_p)
           struct stat st;
           /* a file is bound onto a file: create one when the image lacks the path */
           bool file = ms->create_file || (stat (ms->source, &st) == 0 && !S_ISDIR (st.st_mode));
+          /* rcr's own files (hosts, passwd, ...) belong to the container's root; made by the
+             user, they would show as the user's own id under keep-id */
+          if (ms->create_file && c->userns_mode == RCR_USERNS_KEEP_ID && chown (ms->source, 0, 0) < 0)
+            child_fail (errno, "chown \"%s\"", ms->source);
           /* a symlink in the container path resolves inside the root, never out of it */
           bind_into (rootfd, ms->source, ms->dest, ms->readonly, file, false, err_p);
         }
@@ -475,6 +479,10 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
     cleanup_close int target = open (c->rootfs_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (target < 0)
       child_fail (errno, "open \"%s\"", c->rootfs_dir);
+    /* keep-id: the upper directory is the container's / and belongs to its root (made by
+       the user, it would show as the user's own id inside) */
+    if (c->userns_mode == RCR_USERNS_KEEP_ID && chown (c->vfs_root ? c->vfs_root : c->upper, 0, 0) < 0)
+      child_fail (errno, "chown the container's root directory");
     if (c->vfs_root)
       CHECK (rcr_mount_clone (AT_FDCWD, c->vfs_root, false, false, &m, err_p));
     else
@@ -499,6 +507,19 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
   setup_mounts (c, rootfd, err_p);
   if (!c->privileged)
     mask_paths (rootfd, err_p);
+  if (!c->read_only)
+    {
+      /* podman adds /etc/mtab -> /proc/mounts to a writable root that lacks it */
+      cleanup_close int etc = -1;
+      rcr_error_t ignored = NULL;
+      if (rcr_mount_open_in_root (rootfd, "/etc", false, false, true, &etc, &ignored) == 0 && etc >= 0)
+        {
+          struct stat st;
+          if (fstatat (etc, "mtab", &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+            symlinkat ("/proc/mounts", etc, "mtab");
+        }
+      rcr_error_release (&ignored);
+    }
 
   if (c->read_only)
     {
@@ -565,6 +586,8 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
   {
     cleanup_close int newroot = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     CHECK (rcr_user_resolve (newroot, c->user ? c->user : "", &user, err_p));
+    if (c->userns_mode == RCR_USERNS_KEEP_ID)
+      rcr_user_add_group (&user, c->keep_id_gid);
   }
   for (char **e = c->env; e && *e; e++)
     rcr_env_set (&env, &n_env, *e);

@@ -57,6 +57,7 @@ struct rcr_spawn_config
   bool new_netns; /* false for --network host */
   bool rootless;
   enum rcr_userns_mode userns_mode; /* rootless: the default map or keep-id */
+  gid_t keep_id_gid;                /* keep-id: the caller's gid, a supplementary group inside */
 
   struct rcr_mount_spec *mounts;
   size_t n_mounts;

@@ -413,3 +413,63 @@ rcr_user_resolve (int rootfd, const char *spec, struct rcr_user *out, rcr_error_
   memset (&u, 0, sizeof (u));
   return 0;
 }
+
+/* Does a passwd/group text have an entry whose third field is id? */
+static bool
+has_id (const char *text, size_t len, uint32_t id)
+{
+  const char *cur = text;
+  struct field line;
+  while (next_line (&cur, text + len, &line))
+    {
+      struct field f[3];
+      uint32_t v;
+      split_fields (&line, f, 3);
+      if (field_id (&f[2], &v) && v == id)
+        return true;
+    }
+  return false;
+}
+
+/* The image's file plus line, or NULL when the image already has an entry for id (or
+   no such file, or one that cannot be read). */
+static char *
+with_entry (int rootfd, const char *path, uint32_t id, const char *line)
+{
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  rcr_error_t err = NULL;
+
+  if (read_root_file (rootfd, path, &text, &len, &err) < 0)
+    {
+      rcr_error_release (&err);
+      return NULL;
+    }
+  if (text == NULL || has_id (text, len, id))
+    return NULL;
+  return rcr_strdup_printf ("%s%s%s\n", text, len > 0 && text[len - 1] != '\n' ? "\n" : "", line);
+}
+
+int
+rcr_user_keep_id_files (int rootfd, uid_t uid, gid_t gid, const char *name, char **passwd, char **group)
+{
+  cleanup_free char *pw_line = rcr_strdup_printf ("%s:*:%u:%u::/:/bin/sh", name, (unsigned)uid, (unsigned)gid);
+  cleanup_free char *gr_line = rcr_strdup_printf ("%s:x:%u:%s", name, (unsigned)gid, name);
+
+  *passwd = with_entry (rootfd, "etc/passwd", uid, pw_line);
+  *group = with_entry (rootfd, "etc/group", gid, gr_line);
+  return 0;
+}
+
+void
+rcr_user_add_group (struct rcr_user *u, gid_t g)
+{
+  struct gid_list l = { u->groups, u->n_groups, u->n_groups };
+  for (size_t i = 0; i < u->n_groups; i++)
+    if (u->groups[i] == g)
+      return;
+  gid_list_add (&l, g);
+  gid_list_uniq (&l);
+  u->groups = l.v;
+  u->n_groups = l.n;
+}

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/codec.h"
 #include "common/util.h"
 #include "userns/userns.h"
 
@@ -23,13 +24,25 @@ struct vfs_job
   size_t n_layers;
   const char *dest;
   const char *opaque_xattr;
+  const struct rcr_id_shift *shift;
+  const char *publish; /* when set, dest is renamed to it once complete */
 };
 
+/* keep-id seen from the default map: image id k is stored for the container as k+1 below
+   the user's id, as 0 (the user) at it, unchanged above */
+static unsigned
+shift_id (unsigned k, unsigned own)
+{
+  return k < own ? k + 1 : k == own ? 0 : k;
+}
+
 static int
-copy_meta (int dirfd, const char *name, const struct stat *st, rcr_error_t *err)
+copy_meta (int dirfd, const char *name, const struct stat *st, const struct rcr_id_shift *shift, rcr_error_t *err)
 {
   struct timespec ts[2] = { st->st_atim, st->st_mtim };
-  if (fchownat (dirfd, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+  uid_t uid = shift ? shift_id (st->st_uid, shift->uid) : st->st_uid;
+  gid_t gid = shift ? shift_id (st->st_gid, shift->gid) : st->st_gid;
+  if (fchownat (dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
     return rcr_make_error (err, errno, "chown \"%s\"", name);
   if (!S_ISLNK (st->st_mode) && fchmodat (dirfd, name, st->st_mode & 07777, 0) < 0)
     return rcr_make_error (err, errno, "chmod \"%s\"", name);
@@ -60,7 +73,7 @@ empty_dir (int dirfd, rcr_error_t *err)
 
 /* Applies one layer directory (src) onto the tree being built (dst). */
 static int
-apply (int src, int dst, const char *opaque_xattr, rcr_error_t *err)
+apply (int src, int dst, const char *opaque_xattr, const struct rcr_id_shift *shift, rcr_error_t *err)
 {
   cleanup_dir DIR *d = fdopendir (dup (src));
   struct dirent *de;
@@ -106,7 +119,7 @@ apply (int src, int dst, const char *opaque_xattr, rcr_error_t *err)
           d2 = openat (dst, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
           if (s2 < 0 || d2 < 0)
             return rcr_make_error (err, errno, "open \"%s\"", de->d_name);
-          if (apply (s2, d2, opaque_xattr, err) < 0)
+          if (apply (s2, d2, opaque_xattr, shift, err) < 0)
             return -1;
         }
       else if (S_ISREG (st.st_mode))
@@ -144,7 +157,7 @@ apply (int src, int dst, const char *opaque_xattr, rcr_error_t *err)
         }
       else
         continue; /* sockets and devices are not part of images */
-      if (copy_meta (dst, de->d_name, &st, err) < 0)
+      if (copy_meta (dst, de->d_name, &st, shift, err) < 0)
         return -1;
     }
   return 0;
@@ -166,17 +179,81 @@ build_cb (void *arg, rcr_error_t *err)
       cleanup_close int src = open (j->layers[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (src < 0)
         return rcr_make_error (err, errno, "open layer \"%s\"", j->layers[i]);
-      if (apply (src, dst, j->opaque_xattr, err) < 0)
+      if (apply (src, dst, j->opaque_xattr, j->shift, err) < 0)
         return rcr_error_wrap (err, "copy layer %zu", i);
+    }
+  if (j->shift)
+    {
+      /* the root directory itself: an image may own it too */
+      struct stat st;
+      if (fstat (dst, &st) < 0
+          || fchown (dst, shift_id (st.st_uid, j->shift->uid), shift_id (st.st_gid, j->shift->gid)) < 0)
+        return rcr_make_error (err, errno, "chown \"%s\"", j->dest);
+    }
+  if (j->publish && rename (j->dest, j->publish) < 0)
+    {
+      int saved = errno;
+      /* a concurrent build published the same tree first: use that one */
+      if ((saved == ENOTEMPTY || saved == EEXIST) && rcr_rm_rf (j->dest, err) == 0)
+        return 0;
+      return rcr_make_error (err, saved, "rename \"%s\"", j->dest);
     }
   return 0;
 }
 
 int
-rcr_vfs_build (char **layers, size_t n_layers, const char *dest, const char *opaque_xattr, rcr_error_t *err)
+rcr_vfs_build (char **layers, size_t n_layers, const char *dest, const char *opaque_xattr,
+               const struct rcr_id_shift *shift, rcr_error_t *err)
 {
-  struct vfs_job j = { layers, n_layers, dest, opaque_xattr };
+  struct vfs_job j = { layers, n_layers, dest, opaque_xattr, shift, NULL };
   if (geteuid () == 0)
     return build_cb (&j, err);
   return rcr_userns_run_mapped (build_cb, &j, 0, NULL, err);
+}
+
+int
+rcr_vfs_shifted_root (const char *root, char **layer_ids, size_t n_layers, const char *opaque_xattr,
+                      const struct rcr_id_shift *shift, char **out, rcr_error_t *err)
+{
+  cleanup_free char *chain = rcr_strdup_printf ("keep-id %u %u", (unsigned)shift->uid, (unsigned)shift->gid);
+  cleanup_free char *dir = NULL;
+  cleanup_free char *final = NULL;
+  cleanup_free char *tmp = NULL;
+  cleanup_strv char **dirs = rcr_xmalloc0 ((n_layers + 1) * sizeof (char *));
+  struct rcr_sha256 h;
+  uint8_t md[32];
+  char key[17];
+  struct vfs_job j;
+
+  if (n_layers == 0)
+    return rcr_make_error (err, EINVAL, "an image without layers");
+  for (size_t i = 0; i < n_layers; i++)
+    {
+      char *more = rcr_strdup_printf ("%s %s", chain, layer_ids[i]);
+      free (chain);
+      chain = more;
+      dirs[i] = rcr_strdup_printf ("%s/storage/layers/%s/diff", root, layer_ids[i]);
+    }
+  rcr_sha256_init (&h);
+  rcr_sha256_update (&h, chain, strlen (chain));
+  rcr_sha256_final (&h, md);
+  for (size_t i = 0; i < 8; i++)
+    snprintf (key + 2 * i, 3, "%02x", md[i]);
+  /* kept with the top layer, so removing the image's layers removes it as well; the key
+     covers the whole chain and the mapping */
+  dir = rcr_strdup_printf ("%s/storage/layers/%s/mapped", root, layer_ids[n_layers - 1]);
+  final = rcr_strdup_printf ("%s/%s", dir, key);
+  if (access (final, F_OK) == 0)
+    {
+      *out = steal_pointer (&final);
+      return 0;
+    }
+  if (mkdir (dir, 0700) < 0 && errno != EEXIST)
+    return rcr_make_error (err, errno, "mkdir \"%s\"", dir);
+  tmp = rcr_strdup_printf ("%s/.tmp-%s-%d", dir, key, (int)getpid ());
+  j = (struct vfs_job){ dirs, n_layers, tmp, opaque_xattr, shift, final };
+  if ((geteuid () == 0 ? build_cb (&j, err) : rcr_userns_run_mapped (build_cb, &j, 0, NULL, err)) < 0)
+    return rcr_error_wrap (err, "copy the image with its owners shifted for --userns=keep-id");
+  *out = steal_pointer (&final);
+  return 0;
 }

@@ -153,3 +153,14 @@ ls_fields() {
   # user's hard limit); rcr leaves the soft limit it inherited (1024)
   same alpine sh -c 'ulimit -n; ulimit -Hn'
 }
+
+@test "--userns=keep-id: ids, owners, passwd and group as podman" {
+  # (not uid_map: podman's container sits in a user namespace nested in its pause
+  # process's, so its lines are relative to that one; 28-userns checks rcr's against the host)
+  same --userns=keep-id alpine sh -c 'id; echo HOME=$HOME; pwd'
+  same --userns=keep-id alpine sh -c 'tail -n 1 /etc/passwd; tail -n 1 /etc/group; ls -ln /etc/passwd /etc/group'
+  same --userns=keep-id alpine sh -c 'stat -c "%A %u %g %n" /* /etc/* /home/*'
+  # the image's User wins over the caller's ids, and the caller's gid is added (podman 4.3)
+  same --userns=keep-id multilayer 'id; stat -c "%A %u %g %n" /home/* /work /work/* /data'
+  same --userns=keep-id -u 0 alpine id
+}
