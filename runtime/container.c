@@ -236,6 +236,14 @@ keep_id_root (const struct rcr_context *ctx, struct rcr_container *c, json_objec
 
   if (keep_id_shift (config, &shift) == NULL)
     return 0;
+  if (ctx->paths.rootless)
+    {
+      /* before copying anything: keep-id needs subordinate ids */
+      struct rcr_idmap_plan plan;
+      if (rcr_userns_plan (RCR_USERNS_KEEP_ID, &plan, err) < 0)
+        return -1;
+      rcr_userns_plan_clear (&plan);
+    }
   if (strcmp (rcr_json_get_string (config, "storageDriver", "overlay"), "vfs") == 0)
     lower = rcr_strdup_printf ("%s/vfs-root", c->dir);
   else

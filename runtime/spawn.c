@@ -120,11 +120,13 @@ bind_into (int rootfd, const char *host_path, const char *dest, bool readonly, b
 }
 
 static void
-setup_dev (int rootfd, rcr_error_t *err_p)
+setup_dev (int rootfd, bool single_map, rcr_error_t *err_p)
 {
   static const char *const dev_opts[] = { "mode=755", "size=65536k", NULL };
-  /* gid 5 is the tty group of most images; it is mapped whenever subordinate ids are */
+  /* gid 5 is the tty group of most images; it is mapped whenever subordinate ids are
+     (without them only gid 0 is, and devpts refuses an unmapped gid: podman drops it) */
   static const char *const pts_opts[] = { "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL };
+  static const char *const pts_opts_single[] = { "newinstance", "ptmxmode=0666", "mode=0620", NULL };
   static const char *const shm_opts[] = { "mode=1777", "size=65536k", NULL };
   static const struct
   {
@@ -154,7 +156,8 @@ setup_dev (int rootfd, rcr_error_t *err_p)
         || (mkdirat (d, "mqueue", 0755) < 0 && errno != EEXIST))
       child_fail (errno, "create /dev directories");
   }
-  attach_new (rootfd, "/dev/pts", "devpts", "devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, true, err_p);
+  attach_new (rootfd, "/dev/pts", "devpts", "devpts", single_map ? pts_opts_single : pts_opts,
+              MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, true, err_p);
   attach_new (rootfd, "/dev/shm", "tmpfs", "shm", shm_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
               true, err_p);
   attach_new (rootfd, "/dev/mqueue", "mqueue", "mqueue", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
@@ -443,7 +446,7 @@ static void __attribute__ ((noreturn)) run_reaper (void)
     }
 }
 
-static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config *c, int sock)
+static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config *c, bool single_map, int sock)
 {
   rcr_error_t err = NULL;
   rcr_error_t *err_p = &err;
@@ -494,7 +497,7 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
     child_fail (errno, "open the container's root");
 
   setup_proc_sys (rootfd, c->new_netns, err_p);
-  setup_dev (rootfd, err_p);
+  setup_dev (rootfd, single_map, err_p);
   if (c->read_only)
     {
       static const char *const tmp_opts[] = { "mode=1777", NULL };
@@ -722,7 +725,7 @@ rcr_spawn (const struct rcr_spawn_config *c, struct rcr_spawned *out, rcr_error_
   if (pid == 0)
     {
       close (sp[0]);
-      child_main (c, sp[1]);
+      child_main (c, plan.single, sp[1]);
     }
   close (sp[1]);
 

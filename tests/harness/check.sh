@@ -64,10 +64,25 @@ as_test_user "$WORK/tests/harness/run-integration.sh" "$WORK/tests/integration" 
 bats_rc=${PIPESTATUS[0]}
 set -e
 
-# Anything of the test user's still running now was leaked by a test: report and stop it by pid.
+# A second user without subordinate ids runs tests/integration/nosubid (the single-id fallback).
+MAIN_USER=$RCR_TEST_USER MAIN_UID=$RCR_TEST_UID MAIN_HOME=$RCR_TEST_HOME
+RCR_TEST_USER=${RCR_TEST_NOSUB_USER:-rcr-test-nosub}
+log "4/4 single-id tests as $RCR_TEST_USER (no subordinate ids)"
+setup_nosubid_user
+reset_test_user_state
+write_registries_conf
+set +e
+as_test_user "$WORK/tests/harness/run-integration.sh" "$WORK/tests/integration/nosubid" | tee "$WORK/bats-nosub.out"
+nosub_rc=${PIPESTATUS[0]}
+set -e
+[ "$nosub_rc" -eq 0 ] || bats_rc=1
+NOSUB_UID=$RCR_TEST_UID
+RCR_TEST_USER=$MAIN_USER RCR_TEST_UID=$MAIN_UID RCR_TEST_HOME=$MAIN_HOME
+
+# Anything of the test users' still running now was leaked by a test: report and stop it by pid.
 # (zombies excepted: they hold nothing, and this sandbox's pid 1 may not reap orphans)
 # (ps exits 1 when the user has no process at all: the good case)
-leftover=$( (ps -u "$RCR_TEST_UID" -o pid=,stat= || true) | awk '$2 !~ /^Z/ {print $1}')
+leftover=$( (ps -u "$RCR_TEST_UID,$NOSUB_UID" -o pid=,stat= || true) | awk '$2 !~ /^Z/ {print $1}')
 if [ -n "$leftover" ]; then
   echo "leak: processes of $RCR_TEST_USER still running after the suite:" >&2
   ps -o pid,ppid,cmd -p "$(echo $leftover | tr ' ' ,)" >&2 || true
@@ -77,6 +92,11 @@ fi
 # One closing line for the whole run: unit cases + bats cases (leak checks included).
 bats_line=$(grep -E '^bats: [0-9]+ passed' "$WORK/bats.out" | tail -n 1)
 [ -n "$bats_line" ] || { bats_line="bats: 0 passed, 1 failed, 0 skipped"; bats_rc=1; }
+nosub_line=$(grep -E '^bats: [0-9]+ passed' "$WORK/bats-nosub.out" | tail -n 1)
+[ -n "$nosub_line" ] || { nosub_line="bats: 0 passed, 1 failed, 0 skipped"; bats_rc=1; }
+read -r np nf ns < <(echo "$nosub_line" | sed -E 's/[^0-9]+/ /g')
+read -r mp mf ms < <(echo "$bats_line" | sed -E 's/[^0-9]+/ /g')
+bats_line="bats: $((mp + np)) passed, $((mf + nf)) failed, $((ms + ns)) skipped"
 read -r up uf us < <(echo "$unit_line" | sed -E 's/[^0-9]+/ /g')
 read -r bp bf bs < <(echo "$bats_line" | sed -E 's/[^0-9]+/ /g')
 [ "$bats_rc" -eq 0 ] || [ "$bf" -gt 0 ] || bf=$((bf + 1))

@@ -29,6 +29,25 @@ setup_test_user() {
   RCR_TEST_HOME=$(getent passwd "$user" | cut -d: -f6)
 }
 
+# The second test user (RCR_TEST_USER set to it): no subordinate ids at all, for the
+# single-id fallback. useradd may have given it ranges; they are taken away.
+setup_nosubid_user() {
+  local user=$RCR_TEST_USER uid
+  if ! id -u "$user" >/dev/null 2>&1; then
+    useradd --create-home --shell /bin/bash "$user"
+  fi
+  uid=$(id -u "$user")
+  local file
+  for file in /etc/subuid /etc/subgid; do
+    if grep -qE "^($user|$uid):" "$file"; then
+      sed -i -E "/^($user|$uid):/d" "$file"
+    fi
+  done
+  install -d -m 0700 -o "$user" -g "$(id -gn "$user")" "/run/user/$uid"
+  RCR_TEST_UID=$uid
+  RCR_TEST_HOME=$(getent passwd "$user" | cut -d: -f6)
+}
+
 # Adds a 65536-id range after the highest range in use when the user has none.
 ensure_subid_range() {
   local file=$1 user=$2 flag=$3 uid start
@@ -161,7 +180,9 @@ push_fixtures() {
 }
 
 # The test user's ~/.config/containers/registries.conf (podman's v2 format): docker.io is
-# mirrored by the local registry, so `rcr run alpine` works literally and offline.
+# served by the local registry (prefix remapped, not mirrored: a mirror falls back to the
+# real docker.io when it fails, and the tests must never reach past loopback), so
+# `rcr run alpine` works literally and offline.
 write_registries_conf() {
   local user=$RCR_TEST_USER home=$RCR_TEST_HOME group
   group=$(id -gn "$user")
@@ -172,9 +193,6 @@ unqualified-search-registries = ["docker.io"]
 
 [[registry]]
 prefix = "docker.io"
-location = "docker.io"
-
-[[registry.mirror]]
 location = "$REGISTRY"
 insecure = true
 

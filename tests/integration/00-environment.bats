@@ -71,10 +71,12 @@ load helpers
   [ "$(json_get "$output" '[.manifests[].platform.architecture] | sort | join(",")')" = amd64,arm64 ]
 }
 
-@test "registries.conf mirrors docker.io to the local registry" {
+@test "registries.conf sends docker.io to the local registry, never past loopback" {
   require_registry
   conf=$HOME/.config/containers/registries.conf
   [ -f "$conf" ]
   run grep -F "location = \"$RCR_TEST_REGISTRY\"" "$conf"
   [ "$status" -eq 0 ]
+  run grep -E '^location = "docker.io"' "$conf"
+  [ "$status" -eq 1 ]
 }

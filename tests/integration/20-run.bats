@@ -88,8 +88,8 @@ no_containers() {
   assert_contains "$stderr" "not implemented"
   rcr 125 run --rm --network slirp4netns alpine true
   assert_contains "$stderr" "not implemented"
-  rcr 125 run --rm --userns keep-id alpine true
-  assert_contains "$stderr" "not implemented"
+  rcr 125 run --rm --userns auto alpine true
+  assert_contains "$stderr" "not supported"
   no_containers
 }
 
