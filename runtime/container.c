@@ -21,6 +21,7 @@
 #include "common/util.h"
 #include "runtime/process.h"
 #include "runtime/vfs.h"
+#include "storage/driver.h"
 #include "userns/userns.h"
 
 #define CONFIG_MAX (4 * 1024 * 1024)
@@ -279,23 +280,26 @@ keep_id_root (const struct rcr_context *ctx, struct rcr_container *c, json_objec
   return 0;
 }
 
-/* The storage driver's part of a new container: overlay needs nothing more (its upper and
-   work dirs exist); vfs copies the image layers now. */
+/* The storage driver's part of a new container, recorded so that every later start uses
+   the same one: overlay and fuse-overlayfs need nothing more (their upper and work dirs
+   exist); vfs copies the image layers now. */
 static int
 build_root (const struct rcr_context *ctx, struct rcr_container *c, json_object *config, rcr_error_t *err)
 {
-  const char *driver = ctx->storage_driver ? ctx->storage_driver : "overlay";
+  const char *driver = ctx->storage_driver ? ctx->storage_driver : rcr_driver_pick (ctx->paths.runroot);
   json_object *layers = rcr_json_get_array (config, "layers");
   size_t n = layers ? json_object_array_length (layers) : 0;
   cleanup_strv char **dirs = NULL;
   cleanup_free char *dest = NULL;
   struct rcr_id_shift shift;
 
-  json_object_object_add (config, "storageDriver", json_object_new_string (driver));
   if (strcmp (driver, "fuse-overlayfs") == 0)
-    return rcr_make_error (err, 0,
-                           "the fuse-overlayfs storage driver is not implemented yet: use --storage-driver overlay "
-                           "(kernel overlay in the user namespace) or vfs (a copy)");
+    {
+      cleanup_free char *program = NULL;
+      if (rcr_driver_check_fuse (&program, err) < 0)
+        return -1;
+    }
+  json_object_object_add (config, "storageDriver", json_object_new_string (driver));
   if (strcmp (driver, "vfs") != 0)
     return 0;
   dirs = rcr_xmalloc0 ((n + 1) * sizeof (char *));

@@ -30,6 +30,7 @@
 #include "runtime/process.h"
 #include "runtime/seccomp.h"
 #include "runtime/spawn.h"
+#include "storage/driver.h"
 
 static int64_t
 now_ns (void)
@@ -52,6 +53,8 @@ struct spawn_storage
   void *seccomp_bpf;
   struct rcr_seccomp *seccomp_filter;
   char *vfs_root;
+  struct rcr_fuse_overlayfs fuse;
+  char *fuse_program, *fuse_log;
 };
 
 static char **
@@ -84,6 +87,8 @@ storage_clear (struct spawn_storage *s)
   free (s->seccomp_bpf);
   rcr_seccomp_free (s->seccomp_filter);
   free (s->vfs_root);
+  free (s->fuse_program);
+  free (s->fuse_log);
 }
 
 static void
@@ -189,6 +194,19 @@ build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spaw
     {
       s->vfs_root = rcr_strdup_printf ("%s/vfs-root", c->dir);
       s->sc.vfs_root = s->vfs_root;
+    }
+  else if (strcmp (rcr_json_get_string (cfg, "storageDriver", "overlay"), "fuse-overlayfs") == 0)
+    {
+      if (rcr_driver_check_fuse (&s->fuse_program, err) < 0)
+        return rcr_error_wrap (err, "container %s uses the fuse-overlayfs storage driver", c->id);
+      s->fuse_log = rcr_strdup_printf ("%s/fuse-overlayfs.log", c->run_dir);
+      s->fuse = (struct rcr_fuse_overlayfs){ .program = s->fuse_program,
+                                             .lower = s->layers,
+                                             .n_lower = n_layers,
+                                             .upper = s->upper,
+                                             .work = s->work,
+                                             .log_path = s->fuse_log };
+      s->sc.fuse = &s->fuse;
     }
   s->sc.read_only = rcr_json_get_bool (cfg, "readOnly", false);
   s->sc.privileged = privileged;
@@ -449,7 +467,7 @@ monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struc
              void (*ready) (void *arg, int status, const char *msg), void *ready_arg, int *exit_code, rcr_error_t *err)
 {
   struct spawn_storage s;
-  struct rcr_spawned sp = { -1, -1 };
+  struct rcr_spawned sp = { -1, -1, -1 };
   struct relay r = { .sigfd = -1, .logfd = -1, .pipes = { -1, -1 }, .pty = -1, .in = -1 };
   cleanup_free char *log_path = rcr_strdup_printf ("%s/ctr.log", c->dir);
   cleanup_free char *started = rcr_strdup_printf ("%s/started", c->dir);
@@ -560,6 +578,10 @@ monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struc
   r.pid = sp.pid;
   r.sig_proxy = o->sig_proxy && r.pty < 0;
   code = relay_loop (&r);
+  /* the container's mount namespace is gone, so the daemon is ending: leave nothing
+     behind (nor let --rm remove its directories under it) */
+  if (sp.fuse_pid > 0)
+    rcr_fuse_overlayfs_reap (sp.fuse_pid, 5000);
   if (raw)
     tcsetattr (STDIN_FILENO, TCSANOW, &saved_tio);
 

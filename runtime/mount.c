@@ -344,3 +344,30 @@ classic:
     return 0;
   }
 }
+
+int
+rcr_mount_fuse (const char *source, const char *subtype, int *devfd, int *mfd, rcr_error_t *err)
+{
+  cleanup_close int dev = open ("/dev/fuse", O_RDWR | O_CLOEXEC);
+  cleanup_free char *fd_opt = NULL;
+  cleanup_free char *subtype_opt = NULL;
+  /* default_permissions: the kernel checks modes and owners as on any filesystem (the
+     daemon is root of the namespace and would allow everything); allow_other: the
+     container's users are not the mounter */
+  const char *opts[]
+      = { "rootmode=40000", "user_id=0", "group_id=0", "default_permissions", "allow_other", NULL, NULL, NULL };
+
+  if (dev < 0)
+    return rcr_make_error (err, errno, "open /dev/fuse");
+  fd_opt = rcr_strdup_printf ("fd=%d", dev);
+  opts[5] = fd_opt;
+  if (subtype)
+    {
+      subtype_opt = rcr_strdup_printf ("subtype=%s", subtype);
+      opts[6] = subtype_opt;
+    }
+  if (rcr_mount_fs ("fuse", source, opts, MOUNT_ATTR_NODEV, mfd, err) < 0)
+    return -1;
+  *devfd = steal_fd (&dev);
+  return 0;
+}

@@ -36,4 +36,10 @@ int rcr_mount_attach (int mfd, int target_fd, const char *what, rcr_error_t *err
 int rcr_mount_overlay (char **lower, size_t n_lower, const char *upper, const char *work, bool userxattr, int *mfd,
                        rcr_error_t *err);
 
+/* An empty FUSE filesystem, detached (attach it with rcr_mount_attach): its /dev/fuse fd
+   goes to the daemon that serves it, which must run before anything touches the mount
+   (until then every access waits). Owned by root of the caller's user namespace, with
+   default_permissions and allow_other; shows as "SOURCE / fuse.SUBTYPE". */
+int rcr_mount_fuse (const char *source, const char *subtype, int *devfd, int *mfd, rcr_error_t *err);
+
 #endif

@@ -54,6 +54,7 @@ enum
   MSG_MAPPED = 'M',
   MSG_ERROR = 'E',
   MSG_PTY = 'T',
+  MSG_FUSE = 'F',
 };
 
 struct child_msg
@@ -305,14 +306,12 @@ setup_mounts (const struct rcr_spawn_config *c, int rootfd, rcr_error_t *err_p)
     }
 }
 
+/* Hands an fd to the parent (SCM_RIGHTS) with a one-byte message type. */
 static void
-setup_pty (rcr_error_t *err_p)
+send_fd (char type, int fd, const char *what)
 {
-  int master, slave;
-  char name[64];
   struct msghdr msg = { 0 };
   struct iovec iov;
-  char type = MSG_PTY;
   union
   {
     char buf[CMSG_SPACE (sizeof (int))];
@@ -320,13 +319,6 @@ setup_pty (rcr_error_t *err_p)
   } u;
   struct cmsghdr *cm;
 
-  (void)err_p;
-  master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (master < 0 || grantpt (master) < 0 || unlockpt (master) < 0 || ptsname_r (master, name, sizeof (name)) != 0)
-    child_fail (errno, "allocate a pseudo-terminal");
-  slave = open (name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (slave < 0)
-    child_fail (errno, "open \"%s\"", name);
   iov.iov_base = &type;
   iov.iov_len = 1;
   msg.msg_iov = &iov;
@@ -337,9 +329,25 @@ setup_pty (rcr_error_t *err_p)
   cm->cmsg_level = SOL_SOCKET;
   cm->cmsg_type = SCM_RIGHTS;
   cm->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (cm), &master, sizeof (int));
+  memcpy (CMSG_DATA (cm), &fd, sizeof (int));
   if (sendmsg (child_sock, &msg, MSG_NOSIGNAL) < 0)
-    child_fail (errno, "send the terminal to the monitor");
+    child_fail (errno, "send %s to the monitor", what);
+}
+
+static void
+setup_pty (rcr_error_t *err_p)
+{
+  int master, slave;
+  char name[64];
+
+  (void)err_p;
+  master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || grantpt (master) < 0 || unlockpt (master) < 0 || ptsname_r (master, name, sizeof (name)) != 0)
+    child_fail (errno, "allocate a pseudo-terminal");
+  slave = open (name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0)
+    child_fail (errno, "open \"%s\"", name);
+  send_fd (MSG_PTY, master, "the terminal");
   close (master);
   if (setsid () < 0 || ioctl (slave, TIOCSCTTY, 0) < 0)
     child_fail (errno, "make the terminal the controlling one");
@@ -472,6 +480,10 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
     _exit (125);
   if (c->rootless && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     child_fail (errno, "become root in the user namespace");
+  /* under keep-id, root here is another host uid than before, which made us undumpable:
+     the monitor could no longer open our namespaces (fuse-overlayfs joins them) */
+  if (c->userns_mode == RCR_USERNS_KEEP_ID && prctl (PR_SET_DUMPABLE, 1) < 0)
+    child_fail (errno, "prctl PR_SET_DUMPABLE");
 
   /* nothing below may propagate to the host */
   if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -488,6 +500,14 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
       child_fail (errno, "chown the container's root directory");
     if (c->vfs_root)
       CHECK (rcr_mount_clone (AT_FDCWD, c->vfs_root, false, false, &m, err_p));
+    else if (c->fuse)
+      {
+        /* the monitor starts the daemon on this device; until then the mount waits */
+        int dev = -1;
+        CHECK (rcr_mount_fuse ("fuse-overlayfs", "fuse-overlayfs", &dev, &m, err_p));
+        send_fd (MSG_FUSE, dev, "the fuse device");
+        close (dev);
+      }
     else
       CHECK (rcr_mount_overlay (c->layers, c->n_layers, c->upper, c->work, c->rootless, &m, err_p));
     CHECK (rcr_mount_attach (m, target, "the container's root", err_p));
@@ -706,6 +726,7 @@ rcr_spawn (const struct rcr_spawn_config *c, struct rcr_spawned *out, rcr_error_
      start the container is only waiting */
   if (c->rootless && rcr_userns_plan (c->userns_mode, &plan, err) < 0)
     return -1;
+  out->fuse_pid = -1;
   if (c->new_netns)
     flags |= CLONE_NEWNET;
   if (c->rootless)
@@ -753,6 +774,13 @@ rcr_spawn (const struct rcr_spawn_config *c, struct rcr_spawned *out, rcr_error_
         }
       if (m.type == MSG_PTY && fd >= 0)
         out->pty_master = fd;
+      else if (m.type == MSG_FUSE && fd >= 0 && c->fuse && out->fuse_pid < 0)
+        {
+          int r = rcr_fuse_overlayfs_start (c->fuse, c->rootless ? pid : 0, fd, &out->fuse_pid, err);
+          close (fd);
+          if (r < 0)
+            goto kill_child;
+        }
       else if (m.type == MSG_ERROR)
         {
           m.text[sizeof (m.text) - 1] = '\0';
@@ -760,6 +788,8 @@ rcr_spawn (const struct rcr_spawn_config *c, struct rcr_spawned *out, rcr_error_
           (*err)->status = m.errno_;
           goto reap;
         }
+      else if (fd >= 0)
+        close (fd);
     }
   close (sp[0]);
   out->pid = pid;
@@ -775,5 +805,12 @@ reap:
   out->pty_master = -1;
   while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
     ;
+  if (out->fuse_pid > 0)
+    {
+      /* the container is gone, and with it the mount: the daemon ends now */
+      int st = rcr_fuse_overlayfs_reap (out->fuse_pid, 5000);
+      rcr_fuse_overlayfs_explain (c->fuse, st, err);
+      out->fuse_pid = -1;
+    }
   return -1;
 }

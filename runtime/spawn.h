@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "common/error.h"
+#include "runtime/fuse.h"
 #include "runtime/process.h"
 #include "runtime/seccomp.h"
 #include "userns/userns.h"
@@ -33,7 +34,8 @@ struct rcr_spawn_config
   const char *upper;
   const char *work;
   const char *rootfs_dir;
-  const char *vfs_root; /* the vfs driver: a copied tree bound as the root instead of overlay */
+  const char *vfs_root;                  /* the vfs driver: a copied tree bound as the root instead of overlay */
+  const struct rcr_fuse_overlayfs *fuse; /* the fuse-overlayfs driver instead of overlay */
   bool read_only;
   bool privileged; /* no masked or read-only paths */
 
@@ -49,7 +51,7 @@ struct rcr_spawn_config
   bool no_new_privs;
   struct rcr_seccomp *seccomp_filter; /* a --security-opt profile, built on the host before clone */
   bool no_seccomp;                    /* seccomp=unconfined or --privileged */
-  const void *seccomp_bpf; /* the default profile, compiled in advance (may be NULL) */
+  const void *seccomp_bpf;            /* the default profile, compiled in advance (may be NULL) */
   size_t seccomp_bpf_len;
   struct rcr_ulimit *ulimits;
   size_t n_ulimits;
@@ -70,6 +72,8 @@ struct rcr_spawned
 {
   pid_t pid;
   int pty_master; /* with tty, the terminal's master side; else -1 */
+  pid_t fuse_pid; /* the fuse-overlayfs daemon, our child, or -1: reap it with
+                     rcr_fuse_overlayfs_reap once the container is gone */
 };
 
 /* Status of a spawn error whose command could not be found (→ exit 127) or run (→ 126). */

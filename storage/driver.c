@@ -91,25 +91,35 @@ probe_overlay (const char *runroot, struct rcr_driver_probe *out)
   free (d.merged);
 }
 
-void
-rcr_driver_probe (const char *runroot, struct rcr_driver_probe *out)
+#define FUSE_INSTALL_HINT "install it with: sudo apt-get install fuse-overlayfs"
+#define FUSE_DEVICE_HINT                                                                                               \
+  "/dev/fuse is not usable by you; make it mode 0666 (sudo chmod 0666 /dev/fuse) or load the fuse module (sudo "       \
+  "modprobe fuse)"
+
+static void
+probe_fuse (struct rcr_driver_probe *out)
 {
   cleanup_close int fd = -1;
 
+  out->fuse_overlayfs_path = rcr_find_executable ("fuse-overlayfs");
+  fd = open ("/dev/fuse", O_RDWR | O_CLOEXEC);
+  out->dev_fuse_usable = fd >= 0;
+  if (out->fuse_overlayfs_path == NULL)
+    out->fuse_hint = FUSE_INSTALL_HINT;
+  else if (!out->dev_fuse_usable)
+    out->fuse_hint = FUSE_DEVICE_HINT;
+}
+
+void
+rcr_driver_probe (const char *runroot, struct rcr_driver_probe *out)
+{
   memset (out, 0, sizeof (*out));
   probe_overlay (runroot, out);
   if (!out->overlay_usable)
     out->overlay_hint = "kernel overlay in a user namespace needs Linux >= 5.11 and unprivileged user namespaces "
                         "(sysctl kernel.unprivileged_userns_clone=1); rcr falls back to fuse-overlayfs or a copy";
 
-  out->fuse_overlayfs_path = rcr_find_executable ("fuse-overlayfs");
-  fd = open ("/dev/fuse", O_RDWR | O_CLOEXEC);
-  out->dev_fuse_usable = fd >= 0;
-  if (out->fuse_overlayfs_path == NULL)
-    out->fuse_hint = "install it with: sudo apt-get install fuse-overlayfs";
-  else if (!out->dev_fuse_usable)
-    out->fuse_hint = "/dev/fuse is not usable by you; make it mode 0666 (sudo chmod 0666 /dev/fuse) or load the "
-                     "fuse module";
+  probe_fuse (out);
 }
 
 void
@@ -138,4 +148,48 @@ rcr_driver_validate (const char *name, rcr_error_t *err)
     if (strcmp (name, known[i]) == 0)
       return 0;
   return rcr_make_error (err, 0, "unknown storage driver \"%s\": use overlay, fuse-overlayfs or vfs", name);
+}
+
+int
+rcr_driver_check_fuse (char **program, rcr_error_t *err)
+{
+  cleanup_free char *path = rcr_find_executable ("fuse-overlayfs");
+  cleanup_close int fd = -1;
+
+  if (path == NULL)
+    return rcr_make_error (err, 0,
+                           "the fuse-overlayfs storage driver needs the fuse-overlayfs program, which is "
+                           "not in $PATH; " FUSE_INSTALL_HINT ", or use --storage-driver vfs");
+  fd = open ("/dev/fuse", O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return rcr_make_error (err, 0,
+                           "the fuse-overlayfs storage driver needs /dev/fuse (open: %s); " FUSE_DEVICE_HINT
+                           ", or use --storage-driver vfs",
+                           strerror (errno));
+  *program = steal_pointer (&path);
+  return 0;
+}
+
+const char *
+rcr_driver_pick (const char *runroot)
+{
+  cleanup_free char *marker = rcr_strdup_printf ("%s/overlay-usable", runroot);
+  struct rcr_driver_probe p;
+  const char *chosen;
+
+  /* The kernel's answer lasts until reboot (runroot is volatile) and the probe costs a
+     user namespace and a mount: only a yes is remembered. Without overlay, what is
+     installed may change between two runs, so that is looked at every time. */
+  if (access (marker, F_OK) == 0)
+    return "overlay";
+  rcr_driver_probe (runroot, &p);
+  chosen = rcr_driver_choose (&p);
+  if (p.overlay_usable)
+    {
+      int fd = open (marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+      if (fd >= 0)
+        close (fd);
+    }
+  rcr_driver_probe_clear (&p);
+  return chosen;
 }

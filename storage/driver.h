@@ -26,6 +26,14 @@ void rcr_driver_probe_clear (struct rcr_driver_probe *p);
 /* The driver rcr picks when none is forced: "overlay", "fuse-overlayfs" or "vfs". */
 const char *rcr_driver_choose (const struct rcr_driver_probe *p);
 
+/* The driver for a new container when none is forced: rcr_driver_choose over a probe,
+   with a yes from the overlay probe remembered in runroot until reboot. */
+const char *rcr_driver_pick (const char *runroot);
+
+/* Whether the fuse-overlayfs driver can run here: *program is its path; else an error
+   that says what to install or change. */
+int rcr_driver_check_fuse (char **program, rcr_error_t *err);
+
 /* Validates a --storage-driver value. */
 int rcr_driver_validate (const char *name, rcr_error_t *err);
 

@@ -98,9 +98,12 @@ teardown() {
   rcr pull -q multilayer
 }
 
-@test "keep-id with the vfs driver" {
-  rcr --storage-driver vfs run --rm --userns=keep-id multilayer 'id -u; stat -c "%u:%g" / /etc/passwd /home/tester'
-  assert_equal "$output" "1000"$'\n'"0:0"$'\n'"0:0"$'\n'"1000:1000"
+@test "keep-id with the vfs and fuse-overlayfs drivers" {
+  local driver
+  for driver in vfs fuse-overlayfs; do
+    rcr --storage-driver "$driver" run --rm --userns=keep-id multilayer 'id -u; stat -c "%u:%g" / /etc/passwd /home/tester'
+    assert_equal "$output" "1000"$'\n'"0:0"$'\n'"0:0"$'\n'"1000:1000"
+  done
 }
 
 @test "userns modes rcr does not have fail with a clear error" {
