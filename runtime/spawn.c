@@ -607,7 +607,7 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
     child_fail (errno, "setgid %u", (unsigned)user.gid);
   if (setresuid (user.uid, user.uid, user.uid) < 0)
     child_fail (errno, "setuid %u", (unsigned)user.uid);
-  CHECK (rcr_caps_apply (c->caps, user.uid == 0, err_p));
+  CHECK (rcr_caps_apply (c->caps, c->user_caps, user.uid == 0, err_p));
   if (c->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     child_fail (errno, "set no_new_privs");
   if (filter && c->no_new_privs)

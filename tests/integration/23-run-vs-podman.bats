@@ -135,6 +135,14 @@ ls_fields() {
   same --filter status_lines --cap-add NET_ADMIN --cap-drop CHOWN alpine cat /proc/self/status
   same --filter status_lines --security-opt no-new-privileges alpine cat /proc/self/status
   same --filter status_lines --security-opt seccomp=unconfined alpine cat /proc/self/status
+  same --filter status_lines -u 1000 --cap-add net_raw,sys_admin alpine cat /proc/self/status
+  same --filter status_lines -u tester --cap-add net_raw --cap-drop chown alpine cat /proc/self/status
+  same --filter status_lines -u 1000 --cap-drop all --cap-add net_raw alpine cat /proc/self/status
+  same --filter status_lines -u 1000 --cap-add all alpine cat /proc/self/status
+  same --filter status_lines -u 0:0 --cap-add net_raw alpine cat /proc/self/status
+  same --filter status_lines --privileged alpine cat /proc/self/status
+  same --filter status_lines --privileged -u 1000 alpine cat /proc/self/status
+  same --filter status_lines --privileged -u 1000 --cap-add net_raw alpine cat /proc/self/status
 }
 
 @test "--read-only and --tmpfs" {
