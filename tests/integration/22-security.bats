@@ -241,9 +241,49 @@ status_field() {
   assert_equal "$(status_field Seccomp "$output")" 0
   # root in there is still us out here
   grep -qE "^ +0 +$(id -u) +1$" <<<"$output"
-  # no host device appears
-  rcr run --rm --privileged alpine ls /dev
+  # without --privileged no host device appears
+  rcr run --rm alpine ls /dev
   ! grep -qE '^(sd|vd|nvme|loop|mem|kmsg|fuse|net)' <<<"$output"
+}
+
+# podman's rootless --privileged: every host device under /dev bound in (but the console,
+# ptmx and tty*), a writable sysfs of the container's network namespace, no masked or
+# read-only paths. The devices open only as far as the host lets the user open them.
+@test "--privileged: the host's devices, a writable /sys, no masked paths" {
+  local want=() d
+  while IFS= read -r d; do
+    case $d in /dev/console | /dev/ptmx | /dev/tty* | /dev/pts/* | /dev/shm/* | /dev/mqueue/* | /dev/fd/*) continue ;; esac
+    want+=("$d")
+  done < <(find /dev \( -type c -o -type b \) 2>/dev/null | sort)
+  [ "${#want[@]}" -gt 6 ] || skip_env few-devices "the host's /dev has only ${#want[@]} devices"
+  rcr run --rm --privileged alpine sh -c 'for d in "$@"; do stat -c "%n %t:%T" "$d" || echo "missing $d"; done' sh \
+    "${want[@]}"
+  for d in "${want[@]}"; do
+    assert_contains "$output" "$d $(stat -c %t:%T "$d")"
+  done
+  ! grep -q missing <<<"$output"
+  rcr run --rm --privileged alpine sh -c 'ls /dev; ls /dev/tty0 /dev/console 2>&1; grep -E " /(sys|dev/[a-z]+) " /proc/self/mountinfo'
+  assert_contains "$output" "ls: /dev/tty0: No such file or directory"
+  assert_contains "$output" "ls: /dev/console: No such file or directory"
+  grep -qE ' /sys rw,nosuid,nodev,noexec,relatime - sysfs ' <<<"$output"
+  # a bound device is nosuid,noexec, as podman's
+  if [ -e /dev/fuse ]; then
+    grep -qE ' /dev/fuse rw,nosuid,noexec,relatime ' <<<"$output"
+  fi
+  # a device the user cannot open on the host stays closed
+  if [ -e /dev/loop-control ] && ! [ -r /dev/loop-control ]; then
+    rcr run --rm --privileged alpine sh -c 'head -c1 /dev/loop-control 2>&1; echo rc=$?'
+    assert_contains "$output" "Permission denied"
+  fi
+  # sysfs files of the host stay the host's: root in here is not root out there
+  rcr run --rm --privileged alpine sh -c 'echo x > /sys/kernel/uevent_helper; echo rc=$?'
+  assert_contains "$output" "rc=1"
+  # no masked or read-only paths
+  rcr run --rm --privileged alpine sh -c 'grep -cE " /proc/(keys|sys|kcore) " /proc/self/mountinfo; true'
+  assert_equal "$output" 0
+  # without --privileged, /sys stays read-only
+  rcr run --rm alpine grep -E ' /sys ' /proc/self/mountinfo
+  grep -qE ' /sys ro,' <<<"$output"
 }
 
 # The seccomp filter is installed (the default profile blocks keyctl, add_key, bpf,

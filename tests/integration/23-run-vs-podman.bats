@@ -156,6 +156,21 @@ ls_fields() {
   same alpine ls /dev
 }
 
+@test "--privileged: the mounts, the devices" {
+  # the top mount of each mount point, with its options and type; the root (vfs against
+  # overlay) and /sys/fs/cgroup (podman mounts the v1 hierarchies of this hybrid host,
+  # rcr a cgroup2) differ on purpose
+  top_mounts() {
+    awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { m[$5] = $6 " " $(i + 1); break } }
+         END { for (p in m) if (p != "/" && p !~ /^\/sys\/fs\/cgroup/) print p, m[p] }' | LC_ALL=C sort
+  }
+  same --filter top_mounts alpine cat /proc/self/mountinfo
+  same --filter top_mounts --privileged alpine cat /proc/self/mountinfo
+  # the modes, owners and device numbers under /dev (times of the tmpfs entries aside)
+  dev_nodes() { LC_ALL=C sort; }
+  same --filter dev_nodes --privileged alpine find /dev -path /dev/pts -prune -o -exec stat -c '%n %F %a %u:%g %t:%T' {} +
+}
+
 @test "the open-files limit" {
   # Regression test (the bug is fixed): podman raises the soft RLIMIT_NOFILE to the hard limit it may set (here the
   # user's hard limit); rcr leaves the soft limit it inherited (1024)
