@@ -285,7 +285,7 @@ bind_host_device (int rootfd, const char *host, rcr_error_t *err)
 /* podman's getDevices: a directory walk of /dev that skips these directories, symlinks,
    /dev/console and anything not a device */
 static int
-bind_host_devices_in (int rootfd, const char *dir, int depth, rcr_error_t *err)
+bind_host_devices_in (int rootfd, const char *dir, bool rootless, int depth, rcr_error_t *err)
 {
   static const char *const skip_dirs[] = { "pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev", NULL };
   cleanup_dir DIR *d = NULL;
@@ -320,14 +320,16 @@ bind_host_devices_in (int rootfd, const char *dir, int depth, rcr_error_t *err)
         {
           for (const char *const *s = skip_dirs; *s && !skip; s++)
             skip = strcmp (e->d_name, *s) == 0;
-          if (!skip && bind_host_devices_in (rootfd, path, depth + 1, err) < 0)
+          if (!skip && bind_host_devices_in (rootfd, path, rootless, depth + 1, err) < 0)
             return -1;
           continue;
         }
       if (!S_ISCHR (st.st_mode) && !S_ISBLK (st.st_mode))
         continue;
-      /* the runtime makes its own ptmx and tty; the console is the host's */
-      if (strcmp (path, "/dev/console") == 0 || strcmp (path, "/dev/ptmx") == 0 || strncmp (path, "/dev/tty", 8) == 0)
+      /* the runtime makes its own ptmx; the console is the host's; podman leaves the
+         terminals out when rootless (as root it adds them) */
+      if (strcmp (path, "/dev/console") == 0 || strcmp (path, "/dev/ptmx") == 0
+          || (rootless && strncmp (path, "/dev/tty", 8) == 0))
         continue;
       if (bind_host_device (rootfd, path, err) < 0)
         return -1;
@@ -338,9 +340,9 @@ bind_host_devices_in (int rootfd, const char *dir, int depth, rcr_error_t *err)
 }
 
 int
-rcr_mount_host_devices (int rootfd, rcr_error_t *err)
+rcr_mount_host_devices (int rootfd, bool rootless, rcr_error_t *err)
 {
-  if (bind_host_devices_in (rootfd, "/dev", 0, err) < 0)
+  if (bind_host_devices_in (rootfd, "/dev", rootless, 0, err) < 0)
     return rcr_error_wrap (err, "bind the host's devices");
   return 0;
 }

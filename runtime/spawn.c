@@ -491,7 +491,7 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
   setup_proc_sys (rootfd, c->new_netns, c->privileged, err_p);
   setup_dev (rootfd, err_p);
   if (c->privileged)
-    CHECK (rcr_mount_host_devices (rootfd, err_p));
+    CHECK (rcr_mount_host_devices (rootfd, c->rootless, err_p));
   if (c->read_only)
     {
       static const char *const tmp_opts[] = { "mode=1777", NULL };
