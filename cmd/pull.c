@@ -247,11 +247,15 @@ cmd_pull_image (struct rcr_store *store, const char *name, struct rcr_pull_opts 
   struct pull_ui ui = { .quiet = quiet, .tty = isatty (STDERR_FILENO) };
   struct rcr_pull_events ev
       = { .ctx = &ui, .trying = on_trying, .blob = on_blob, .progress = on_progress, .warning = on_warning };
+  bool kept_local = false;
   int ret;
 
   po->events = &ev;
+  if (po->newer_than)
+    po->kept_local = &kept_local;
   ret = rcr_pull (store, name, po, id, err);
-  if (ret == 0 && !ui.quiet)
+  po->kept_local = NULL;
+  if (ret == 0 && !ui.quiet && !kept_local)
     fputs ("Writing manifest to image destination\n", stderr);
   for (size_t i = 0; i < ui.n; i++)
     free (ui.lines[i].digest);

@@ -363,6 +363,8 @@ resolve_image (struct rcr_context *ctx, const char *name, const struct run_flags
 {
   struct rcr_store *store = NULL;
   bool need_pull = f->pull && strcmp (f->pull, "always") == 0;
+  bool newer = f->pull && strcmp (f->pull, "newer") == 0;
+  cleanup_free char *local_id = NULL;
   int ret;
 
   if (rcr_store_open (&ctx->paths, &store, err) < 0)
@@ -372,10 +374,17 @@ resolve_image (struct rcr_context *ctx, const char *name, const struct run_flags
       rcr_error_t tmp = NULL;
       if (rcr_images_inspect (store, name, inspect, &tmp) == 0)
         {
-          rcr_store_close (store);
-          return 0;
+          if (!newer)
+            {
+              rcr_store_close (store);
+              return 0;
+            }
+          /* --pull=newer: the registry decides, the local image is the fallback */
+          local_id = rcr_xstrdup (rcr_json_get_string (*inspect, "Id", ""));
+          json_object_put (*inspect);
+          *inspect = NULL;
         }
-      if (tmp->status != RCR_IMAGE_NOT_KNOWN || (f->pull && strcmp (f->pull, "never") == 0))
+      else if (tmp->status != RCR_IMAGE_NOT_KNOWN || (f->pull && strcmp (f->pull, "never") == 0))
         {
           *err = tmp;
           rcr_store_close (store);
@@ -386,7 +395,9 @@ resolve_image (struct rcr_context *ctx, const char *name, const struct run_flags
       rcr_error_release (&tmp);
     }
   {
-    struct rcr_pull_opts po = { .platform = f->platform, .tls_verify = f->tls_verify };
+    struct rcr_pull_opts po = { .platform = f->platform,
+                                .tls_verify = f->tls_verify,
+                                .newer_than = local_id && *local_id ? local_id : NULL };
     cleanup_free char *id = NULL;
     ret = cmd_pull_image (store, name, &po, f->quiet, &id, err);
     if (ret == 0)

@@ -6,19 +6,23 @@
                                          namespace: the permitted set then survives step 3
      2. setgroups, setresgid (gid, gid, gid)
      3. setresuid (uid, uid, uid)        for uid != 0 the kernel empties the effective set
-     4. rcr_caps_apply (mask, uid == 0)  raises effective from permitted to get
+     4. rcr_caps_apply (mask, user_caps, uid == 0)
+                                         raises effective from permitted to get
                                          CAP_SETPCAP back, drops every other capability
                                          from the bounding set, clears ambient, then sets
-                                         effective = permitted = mask (root) or nothing
+                                         effective = permitted = mask (root), or
+                                         effective = permitted = inheritable = ambient =
+                                         user_caps (any other user)
      5. seccomp (when it needs no CAP_SYS_ADMIN), execve
    rcr_caps_apply needs CAP_SETPCAP in the permitted set on entry, so a seccomp filter
    loaded before it must allow capget, capset and prctl (podman's default does).
 
    What execve does with the result: a uid 0 process gets permitted = effective =
    bounding set (file capabilities count as full for root), so for root the bounding
-   set is what the user sees. A non-root process keeps only what file capabilities
-   grant within the bounding set, as under podman: CapEff and CapPrm 0, CapBnd the
-   container's set. */
+   set is what the user sees. A non-root process keeps its ambient set across execve,
+   plus what file capabilities grant within the bounding set. Podman 4.3 gives it the
+   --cap-add list alone (not the defaults, --cap-drop not applied, --privileged adds
+   nothing) in all four sets, so without --cap-add CapEff and CapPrm are 0. */
 #define _GNU_SOURCE
 #include "process.h"
 
@@ -251,10 +255,23 @@ rcr_caps_compute (uint64_t base, char **add, char **drop, uint64_t *out, rcr_err
 }
 
 int
-rcr_caps_apply (uint64_t mask, bool root_user, rcr_error_t *err)
+rcr_caps_user (char **add, uint64_t *out, rcr_error_t *err)
+{
+  bool all;
+
+  /* podman: MergeCapabilities (nil, CapAdd, nil) for a user other than root */
+  if (parse_list (add, out, &all, err) < 0)
+    return rcr_error_wrap (err, "--cap-add");
+  if (all)
+    *out = rcr_caps_all ();
+  return 0;
+}
+
+int
+rcr_caps_apply (uint64_t mask, uint64_t user_caps, bool root_user, rcr_error_t *err)
 {
   struct cap_sets cur, want;
-  uint64_t bounding = 0, missing;
+  uint64_t bounding = 0, held = 0, missing, unbounded;
   int last = kernel_last_cap ();
 
   if (caps_get (&cur, err) < 0)
@@ -273,6 +290,7 @@ rcr_caps_apply (uint64_t mask, bool root_user, rcr_error_t *err)
         return rcr_make_error (err, errno, "read %s from the bounding set", cap_name (c));
       if (r == 0)
         continue;
+      held |= BIT (c);
       if (c < 64 && (mask & BIT (c)))
         {
           bounding |= BIT (c);
@@ -288,15 +306,35 @@ rcr_caps_apply (uint64_t mask, bool root_user, rcr_error_t *err)
 
   /* As podman, a capability the runtime's own bounding set lacks is left out quietly
      (a nested or restricted host); one that is bounded but not permitted is an error. */
-  want.permitted = root_user ? mask & bounding : 0;
+  if (root_user)
+    {
+      want.permitted = mask & bounding;
+      want.inheritable = 0;
+    }
+  else
+    {
+      want.permitted = user_caps & held;
+      /* podman passes these to the OCI runtime, which fails to raise them: an
+         inheritable or ambient capability must be in the bounding set */
+      unbounded = want.permitted & ~bounding;
+      if (unbounded)
+        return rcr_make_error (err, EPERM,
+                               "cannot give %s to a user other than root: it was dropped from the "
+                               "container's bounding set (--cap-drop)",
+                               cap_name (__builtin_ctzll (unbounded)));
+      want.inheritable = want.permitted;
+    }
   want.effective = want.permitted;
-  want.inheritable = 0;
   missing = want.permitted & ~cur.permitted;
   if (missing)
     return rcr_make_error (err, EPERM, "cannot grant %s to the container: the runtime does not hold it",
                            cap_name (__builtin_ctzll (missing)));
   if (caps_set (&want, err) < 0)
     return rcr_error_wrap (err, "set the container's capabilities");
+  /* only the ambient set carries capabilities of a user other than root across execve */
+  for (int c = 0; c < 64; c++)
+    if ((want.inheritable & BIT (c)) && prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)c, 0, 0) < 0)
+      return rcr_make_error (err, errno, "raise %s in the ambient set", cap_name (c));
   return 0;
 }
 

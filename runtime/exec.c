@@ -161,6 +161,7 @@ static void __attribute__ ((noreturn)) fail_to (int fd, rcr_error_t err, int cod
 struct prepared
 {
   uint64_t caps;
+  uint64_t user_caps;
   void *bpf;
   size_t bpf_len;
   struct rcr_seccomp *filter;
@@ -186,6 +187,11 @@ prepare (const struct rcr_context *ctx, struct rcr_container *c, const struct rc
   for (size_t i = 0; d && i < json_object_array_length (d); i++)
     cap_drop[i] = rcr_xstrdup (json_object_get_string (json_object_array_get_idx (d, i)));
   if (rcr_caps_compute (privileged ? rcr_caps_all () : rcr_caps_default (), cap_add, cap_drop, &p->caps, err) < 0)
+    return -1;
+  /* podman exec: a user other than root gets the container's --cap-add list only when it
+     is the container's own --user, as written */
+  if ((o->user == NULL || strcmp (o->user, rcr_json_get_string (c->config, "user", "")) == 0)
+      && rcr_caps_user (cap_add, &p->user_caps, err) < 0)
     return -1;
   if (!privileged && seccomp == NULL)
     {
@@ -301,7 +307,7 @@ exec_inside (struct rcr_container *c, const struct rcr_exec_opts *o, const struc
       rcr_make_error (&err, errno, "become user %u:%u", (unsigned)user.uid, (unsigned)user.gid);
       fail_to (errfd, err, 125);
     }
-  if (rcr_caps_apply (p->caps, user.uid == 0, &err) < 0)
+  if (rcr_caps_apply (p->caps, p->user_caps, user.uid == 0, &err) < 0)
     fail_to (errfd, err, 125);
   if (rcr_json_get_bool (c->config, "noNewPrivileges", false) && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     {

@@ -191,6 +191,19 @@ time_json (int64_t ns)
   return json_object_new_string (s);
 }
 
+/* podman lists capabilities as an array of names, sorted */
+static json_object *
+caps_array (uint64_t mask)
+{
+  cleanup_free char *names = rcr_caps_to_string (mask);
+  json_object *arr = json_object_new_array ();
+  char *save = NULL;
+
+  for (char *t = strtok_r (names, ",", &save); t; t = strtok_r (NULL, ",", &save))
+    json_object_array_add (arr, json_object_new_string (t));
+  return arr;
+}
+
 json_object *
 rcr_container_inspect (const struct rcr_context *ctx, struct rcr_container *c)
 {
@@ -285,7 +298,6 @@ rcr_container_inspect (const struct rcr_context *ctx, struct rcr_container *c)
 
   {
     uint64_t caps = 0;
-    cleanup_free char *capstr = NULL;
     json_object *capadd = json_object_new_array (), *capdrop = json_object_new_array ();
     char **add = NULL, **drop = NULL;
     json_object *a = rcr_json_get_array (cfg, "capAdd"), *d = rcr_json_get_array (cfg, "capDrop");
@@ -305,17 +317,23 @@ rcr_container_inspect (const struct rcr_context *ctx, struct rcr_container *c)
     rcr_caps_compute (rcr_json_get_bool (cfg, "privileged", false) ? rcr_caps_all () : rcr_caps_default (), add, drop,
                       &caps, &tmp);
     rcr_error_release (&tmp);
+    {
+      /* podman decides on the --user text: "", "root" or "0" (any group) is root; any
+         other user's effective set is the --cap-add list alone */
+      const char *user = rcr_json_get_string (cfg, "user", "");
+      size_t ulen = strcspn (user, ":");
+      uint64_t eff = caps;
+      if (ulen != 0 && !(ulen == 4 && strncmp (user, "root", 4) == 0) && !(ulen == 1 && user[0] == '0'))
+        {
+          eff = 0;
+          rcr_caps_user (add, &eff, &tmp);
+          rcr_error_release (&tmp);
+        }
+      json_object_object_add (o, "EffectiveCaps", caps_array (eff));
+      json_object_object_add (o, "BoundingCaps", caps_array (caps));
+    }
     rcr_cleanup_strvp (&add);
     rcr_cleanup_strvp (&drop);
-    capstr = rcr_caps_to_string (caps);
-    {
-      /* podman lists them as an array of names */
-      json_object *arr = json_object_new_array ();
-      char *save = NULL;
-      for (char *t = strtok_r (capstr, ",", &save); t; t = strtok_r (NULL, ",", &save))
-        json_object_array_add (arr, json_object_new_string (t));
-      json_object_object_add (o, "EffectiveCaps", arr);
-    }
     json_object_object_add (host, "CapAdd", capadd);
     json_object_object_add (host, "CapDrop", capdrop);
   }

@@ -217,7 +217,8 @@ build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spaw
   s->sc.hostname = rcr_json_get_string (cfg, "hostname", NULL);
   s->sc.tty = rcr_json_get_bool (cfg, "tty", false);
   s->sc.init = rcr_json_get_bool (cfg, "init", false);
-  if (rcr_caps_compute (privileged ? rcr_caps_all () : rcr_caps_default (), cap_add, cap_drop, &s->sc.caps, err) < 0)
+  if (rcr_caps_compute (privileged ? rcr_caps_all () : rcr_caps_default (), cap_add, cap_drop, &s->sc.caps, err) < 0
+      || rcr_caps_user (cap_add, &s->sc.user_caps, err) < 0)
     return -1;
   s->sc.no_new_privs = rcr_json_get_bool (cfg, "noNewPrivileges", false);
   {

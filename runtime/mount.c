@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "mount.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
@@ -250,6 +251,99 @@ rcr_mount_attach (int mfd, int target_fd, const char *what, rcr_error_t *err)
 {
   if (sys_move_mount (mfd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return rcr_make_error (err, errno, "mount %s", what);
+  return 0;
+}
+
+/* Binds host device HOST (a path under /dev) at the same path in the container, unless
+   the container has it already. */
+static int
+bind_host_device (int rootfd, const char *host, rcr_error_t *err)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC };
+  cleanup_close int target = -1;
+  cleanup_close int m = -1;
+  rcr_error_t tmp = NULL;
+
+  if (rcr_mount_open_in_root (rootfd, host, false, false, true, &target, &tmp) == 0)
+    return 0; /* one of the default devices */
+  rcr_error_release (&tmp);
+  m = sys_open_tree (AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (m < 0)
+    {
+      /* gone since the directory was read */
+      if (errno == ENOENT)
+        return 0;
+      return rcr_make_error (err, errno, "clone mount of \"%s\"", host);
+    }
+  if (sys_mount_setattr (m, "", AT_EMPTY_PATH, &attr) < 0)
+    return rcr_make_error (err, errno, "make \"%s\" nosuid,noexec", host);
+  if (rcr_mount_open_in_root (rootfd, host, true, true, true, &target, err) < 0)
+    return -1;
+  return rcr_mount_attach (m, target, host, err);
+}
+
+/* podman's getDevices: a directory walk of /dev that skips these directories, symlinks,
+   /dev/console and anything not a device */
+static int
+bind_host_devices_in (int rootfd, const char *dir, bool rootless, int depth, rcr_error_t *err)
+{
+  static const char *const skip_dirs[] = { "pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev", NULL };
+  cleanup_dir DIR *d = NULL;
+  struct dirent *e;
+  int fd;
+
+  if (depth > 16)
+    return 0;
+  fd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  /* a directory the user may not read holds nothing the user could open */
+  if (fd < 0)
+    return errno == EACCES || errno == ENOENT ? 0 : rcr_make_error (err, errno, "open \"%s\"", dir);
+  d = fdopendir (fd);
+  if (d == NULL)
+    {
+      int r = rcr_make_error (err, errno, "read \"%s\"", dir);
+      close (fd);
+      return r;
+    }
+  while ((errno = 0, e = readdir (d)) != NULL)
+    {
+      cleanup_free char *path = NULL;
+      struct stat st;
+      bool skip = false;
+
+      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
+        continue;
+      if (fstatat (dirfd (d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        continue;
+      path = rcr_strdup_printf ("%s/%s", dir, e->d_name);
+      if (S_ISDIR (st.st_mode))
+        {
+          for (const char *const *s = skip_dirs; *s && !skip; s++)
+            skip = strcmp (e->d_name, *s) == 0;
+          if (!skip && bind_host_devices_in (rootfd, path, rootless, depth + 1, err) < 0)
+            return -1;
+          continue;
+        }
+      if (!S_ISCHR (st.st_mode) && !S_ISBLK (st.st_mode))
+        continue;
+      /* the runtime makes its own ptmx; the console is the host's; podman leaves the
+         terminals out when rootless (as root it adds them) */
+      if (strcmp (path, "/dev/console") == 0 || strcmp (path, "/dev/ptmx") == 0
+          || (rootless && strncmp (path, "/dev/tty", 8) == 0))
+        continue;
+      if (bind_host_device (rootfd, path, err) < 0)
+        return -1;
+    }
+  if (errno != 0)
+    return rcr_make_error (err, errno, "read \"%s\"", dir);
+  return 0;
+}
+
+int
+rcr_mount_host_devices (int rootfd, bool rootless, rcr_error_t *err)
+{
+  if (bind_host_devices_in (rootfd, "/dev", rootless, 0, err) < 0)
+    return rcr_error_wrap (err, "bind the host's devices");
   return 0;
 }
 

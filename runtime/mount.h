@@ -30,6 +30,12 @@ int rcr_mount_clone (int dirfd, const char *path, bool recursive, bool readonly,
 /* Attaches a detached mount onto an O_PATH fd (move_mount). */
 int rcr_mount_attach (int mfd, int target_fd, const char *what, rcr_error_t *err);
 
+/* podman's --privileged devices: binds every character and block device under the
+   host's /dev (nosuid, noexec) into the container's /dev at the same path, except
+   /dev/console, /dev/ptmx, what is under pts, shm, fd and mqueue, paths the container's
+   /dev already has and, rootless, /dev/tty*. Access stays what the host grants the user. */
+int rcr_mount_host_devices (int rootfd, bool rootless, rcr_error_t *err);
+
 /* Kernel overlay from layer directories (lower[0] is the bottom layer), upper and work,
    with userxattr when rootless; lowerdir+ one layer at a time (no option-page limit), else
    the classic option string with paths relative to a common directory. */

@@ -20,11 +20,14 @@ int rcr_caps_parse (const char *name, uint64_t *mask, rcr_error_t *err);
 /* Applies --cap-add/--cap-drop lists (NULL-terminated) to a base mask, as podman:
    drop "ALL" first, then add; adds win over drops of the same cap. */
 int rcr_caps_compute (uint64_t base, char **add, char **drop, uint64_t *out, rcr_error_t *err);
-/* In the container process, after setresuid to the container user: bounding set = mask,
-   effective = permitted = mask (for uid 0; for a non-root user effective/permitted are
-   cleared, as podman does without ambient caps), inheritable and ambient empty. Uses
-   prctl(PR_CAPBSET_DROP) and capset. */
-int rcr_caps_apply (uint64_t mask, bool root_user, rcr_error_t *err);
+/* What a user other than root gets, as podman 4.3: the --cap-add list alone (ALL = every
+   capability), without the defaults and without --cap-drop. */
+int rcr_caps_user (char **add, uint64_t *out, rcr_error_t *err);
+/* In the container process, after setresuid to the container user: bounding set = mask;
+   for uid 0 effective = permitted = mask, inheritable and ambient empty; for any other
+   user effective = permitted = inheritable = ambient = user_caps (an error when one of
+   them is not in mask). Uses prctl(PR_CAPBSET_DROP, PR_CAP_AMBIENT) and capset. */
+int rcr_caps_apply (uint64_t mask, uint64_t user_caps, bool root_user, rcr_error_t *err);
 /* "CAP_CHOWN,CAP_KILL,..." for inspect, malloc'd. */
 char *rcr_caps_to_string (uint64_t mask);
 

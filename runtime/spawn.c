@@ -134,7 +134,8 @@ setup_dev (int rootfd, bool single_map, rcr_error_t *err_p)
     const char *link, *target;
   } links[] = { { "fd", "/proc/self/fd" },       { "stdin", "/proc/self/fd/0" }, { "stdout", "/proc/self/fd/1" },
                 { "stderr", "/proc/self/fd/2" }, { "ptmx", "pts/ptmx" },         { "core", "/proc/kcore" } };
-  attach_new (rootfd, "/dev", "tmpfs", "tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_STRICTATIME, true, err_p);
+  attach_new (rootfd, "/dev", "tmpfs", "tmpfs", dev_opts,
+              MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_STRICTATIME, true, err_p);
   /* the kernel refuses device nodes in a user namespace: bind the host's */
   for (const char *const *d = devices; *d; d++)
     {
@@ -166,10 +167,12 @@ setup_dev (int rootfd, bool single_map, rcr_error_t *err_p)
 }
 
 static void
-setup_proc_sys (int rootfd, bool own_netns, rcr_error_t *err_p)
+setup_proc_sys (int rootfd, bool own_netns, bool privileged, rcr_error_t *err_p)
 {
   cleanup_close int procfd = -1;
   struct statfs sfs;
+  /* podman: /sys and the cgroup file system are writable with --privileged */
+  unsigned ro = privileged ? 0 : MOUNT_ATTR_RDONLY;
 
   attach_new (rootfd, "/proc", "proc", "proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, true,
               err_p);
@@ -178,19 +181,19 @@ setup_proc_sys (int rootfd, bool own_netns, rcr_error_t *err_p)
   if (fstatfs (procfd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
     child_fail (EINVAL, "/proc in the container is not procfs");
 
-  /* sysfs needs a network namespace of our own; without one, the host's, read-only */
+  /* sysfs needs a network namespace of our own; without one, the host's */
   {
     rcr_error_t tmp = NULL;
     cleanup_close int target = -1;
     cleanup_close int m = -1;
     CHECK (rcr_mount_open_in_root (rootfd, "/sys", true, false, true, &target, err_p));
     if (!own_netns
-        || rcr_mount_fs ("sysfs", "sysfs", NULL,
-                         MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, &m, &tmp)
+        || rcr_mount_fs ("sysfs", "sysfs", NULL, ro | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, &m,
+                         &tmp)
                < 0)
       {
         rcr_error_release (&tmp);
-        CHECK (rcr_mount_clone (AT_FDCWD, "/sys", true, true, &m, err_p));
+        CHECK (rcr_mount_clone (AT_FDCWD, "/sys", true, !privileged, &m, err_p));
       }
     CHECK (rcr_mount_attach (m, target, "/sys", err_p));
   }
@@ -200,8 +203,8 @@ setup_proc_sys (int rootfd, bool own_netns, rcr_error_t *err_p)
     cleanup_close int target = -1;
     cleanup_close int m = -1;
     if (rcr_mount_open_in_root (rootfd, "/sys/fs/cgroup", false, false, true, &target, &tmp) == 0
-        && rcr_mount_fs ("cgroup2", "cgroup2", NULL,
-                         MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, &m, &tmp)
+        && rcr_mount_fs ("cgroup2", "cgroup2", NULL, ro | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, &m,
+                         &tmp)
                == 0)
       rcr_mount_attach (m, target, "/sys/fs/cgroup", &tmp);
     rcr_error_release (&tmp);
@@ -516,8 +519,10 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
   if (rootfd < 0)
     child_fail (errno, "open the container's root");
 
-  setup_proc_sys (rootfd, c->new_netns, err_p);
+  setup_proc_sys (rootfd, c->new_netns, c->privileged, err_p);
   setup_dev (rootfd, single_map, err_p);
+  if (c->privileged)
+    CHECK (rcr_mount_host_devices (rootfd, c->rootless, err_p));
   if (c->read_only)
     {
       static const char *const tmp_opts[] = { "mode=1777", NULL };
@@ -653,7 +658,7 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
     child_fail (errno, "setgid %u", (unsigned)user.gid);
   if (setresuid (user.uid, user.uid, user.uid) < 0)
     child_fail (errno, "setuid %u", (unsigned)user.uid);
-  CHECK (rcr_caps_apply (c->caps, user.uid == 0, err_p));
+  CHECK (rcr_caps_apply (c->caps, c->user_caps, user.uid == 0, err_p));
   if (c->no_new_privs && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     child_fail (errno, "set no_new_privs");
   if (filter && c->no_new_privs)

@@ -48,6 +48,7 @@ struct rcr_spawn_config
   bool tty;
   bool init; /* a reaper as pid 1 that forwards signals */
   uint64_t caps;
+  uint64_t user_caps; /* what a user other than root gets (rcr_caps_user) */
   bool no_new_privs;
   struct rcr_seccomp *seccomp_filter; /* a --security-opt profile, built on the host before clone */
   bool no_seccomp;                    /* seccomp=unconfined or --privileged */

@@ -590,6 +590,81 @@ out:
   return ret;
 }
 
+/* ---- --pull=newer ---- */
+
+/* The manifest digests the stored image ID is known by: the one it was pulled as, its
+   index, and those of its repo digests (name@sha256:...). NULL when it is not stored. */
+static char **
+known_digests (struct rcr_store *s, const char *id, rcr_error_t *err)
+{
+  cleanup_json json_object *images = NULL;
+  json_object *img, *rd;
+  char **v;
+  size_t n = 0;
+
+  if (rcr_store_images_load (s, &images, err) < 0)
+    return NULL;
+  img = rcr_store_image_find (images, id);
+  if (img == NULL)
+    {
+      rcr_make_error (err, ENOENT, "image %s is not in local storage any more", id);
+      return NULL;
+    }
+  rd = rcr_json_get_array (img, "repoDigests");
+  v = rcr_xmalloc0 ((3 + (rd ? json_object_array_length (rd) : 0)) * sizeof (char *));
+  if (*rcr_json_get_string (img, "manifestDigest", ""))
+    v[n++] = rcr_xstrdup (rcr_json_get_string (img, "manifestDigest", ""));
+  if (*rcr_json_get_string (img, "indexDigest", ""))
+    v[n++] = rcr_xstrdup (rcr_json_get_string (img, "indexDigest", ""));
+  for (size_t i = 0; rd && i < json_object_array_length (rd); i++)
+    {
+      const char *at = strrchr (json_object_get_string (json_object_array_get_idx (rd, i)), '@');
+      if (at)
+        v[n++] = rcr_xstrdup (at + 1);
+    }
+  v[n] = NULL;
+  return v;
+}
+
+/* podman's hasDifferentDigest: 1 when the registry's manifest for the platform (an
+   index's entry for it, not the index) is none of known, 0 when it is one of them. Only
+   the top manifest is fetched, never a blob. */
+static int
+registry_has_other (const struct rcr_pull_source *src, const struct rcr_pull_opts *o, const struct rcr_platform *plat,
+                    char **known, rcr_error_t *err)
+{
+  cleanup_image_ref struct rcr_image_ref *ref = NULL;
+  struct rcr_registry_client *c = NULL;
+  cleanup_manifest struct rcr_manifest *m = NULL;
+  cleanup_free char *body = NULL, *media_type = NULL, *digest = NULL;
+  const char *remote;
+  size_t len = 0;
+  int ret = -1;
+
+  if (rcr_image_ref_parse (src->reference, &ref, err) < 0 || new_client (src, ref, o, &c, err) < 0)
+    return -1;
+  if (rcr_registry_get_manifest (c, ref->path, ref->digest ? ref->digest : ref->tag, &body, &len, &media_type, &digest,
+                                 err)
+          < 0
+      || rcr_manifest_parse (body, len, media_type, &m, err) < 0)
+    goto out;
+  remote = digest;
+  if (m->is_index)
+    {
+      const struct rcr_descriptor *chosen;
+      if (rcr_manifest_select (m, plat, &chosen, err) < 0)
+        goto out;
+      remote = chosen->digest;
+    }
+  ret = 1;
+  for (char **k = known; *k; k++)
+    if (strcmp (*k, remote) == 0)
+      ret = 0;
+out:
+  rcr_registry_free (c);
+  return ret;
+}
+
 /* The fully qualified names a (possibly short) name stands for, in the order to try. */
 static char **
 candidates (const struct rcr_registries *regs, const char *input, const struct rcr_image_ref *ref)
@@ -651,10 +726,12 @@ rcr_pull (struct rcr_store *s, const char *name, const struct rcr_pull_opts *opt
   cleanup_image_ref struct rcr_image_ref *ref = NULL;
   cleanup_registries struct rcr_registries *regs = NULL;
   cleanup_strv char **cands = NULL;
+  cleanup_strv char **known = NULL;
   cleanup_free char *errors = NULL;
   cleanup_free char *stored_name = NULL;
   struct rcr_platform plat = { 0 };
   struct pull_state ps = { .s = s, .opts = opts, .staging = { NULL, -1 } };
+  bool unchanged = false;
   int ret = -1;
 
   if (rcr_image_ref_parse (name, &ref, err) < 0)
@@ -672,6 +749,10 @@ rcr_pull (struct rcr_store *s, const char *name, const struct rcr_pull_opts *opt
     goto out;
   rcr_store_staging_gc (s);
   if (rcr_store_staging_new (s, &ps.staging, err) < 0)
+    goto out;
+  if (opts->kept_local)
+    *opts->kept_local = false;
+  if (opts->newer_than && (known = known_digests (s, opts->newer_than, err)) == NULL)
     goto out;
 
   for (char **cand = cands; *cand && ret < 0; cand++)
@@ -700,6 +781,26 @@ rcr_pull (struct rcr_store *s, const char *name, const struct rcr_pull_opts *opt
         stored_name = canon->tag ? rcr_strdup_printf ("%s:%s", repo, canon->tag)
                                  : rcr_strdup_printf ("%s@%s", repo, canon->digest);
       }
+      if (known)
+        {
+          /* --pull=newer: ask the sources in order until one answers */
+          int other = -1;
+          for (size_t i = 0; i < n_sources && other < 0; i++)
+            if ((other = registry_has_other (&sources[i], opts, &plat, known, &tmp)) < 0)
+              {
+                char *next = rcr_strdup_printf ("%s%s%s", errors ? errors : "", errors ? "; " : "", tmp->msg);
+                free (errors);
+                errors = next;
+                rcr_error_release (&tmp);
+              }
+          if (other < 0)
+            continue;
+          if (other == 0)
+            {
+              unchanged = true; /* the local image is the registry's: keep it */
+              break;
+            }
+        }
       if (opts->events && opts->events->trying)
         opts->events->trying (opts->events->ctx, canon_name);
       for (size_t i = 0; i < n_sources && ret < 0; i++)
@@ -723,7 +824,22 @@ rcr_pull (struct rcr_store *s, const char *name, const struct rcr_pull_opts *opt
           rcr_error_release (&tmp);
         }
     }
-  if (ret < 0)
+  if (ret < 0 && known)
+    {
+      /* podman's rule for --pull=newer: without a newer image, or with a registry that
+         cannot be asked, the local image is used */
+      if (!unchanged)
+        {
+          cleanup_free char *w = rcr_strdup_printf ("cannot check %s for a newer image (%s); using the local image",
+                                                    name, errors ? errors : "no registry to ask");
+          emit_warning (opts, w);
+        }
+      *image_id = rcr_xstrdup (opts->newer_than);
+      if (opts->kept_local)
+        *opts->kept_local = true;
+      ret = 0;
+    }
+  else if (ret < 0)
     rcr_make_error (err, 0, "pull %s: %s", name, errors ? errors : "no registry to pull from");
 
 out:

@@ -2,6 +2,7 @@
 #ifndef RCR_STORAGE_PULL_H
 #define RCR_STORAGE_PULL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/error.h"
@@ -28,6 +29,12 @@ struct rcr_pull_opts
   const char *creds;    /* --creds user[:password] */
   int parallel;         /* concurrent blob downloads; <= 0 means the default (4) */
   const struct rcr_pull_events *events;
+  /* --pull=newer: the id of the image already stored under the name. The registry's
+     manifest is fetched (no blob) and the image pulled only when its digest for the
+     platform is none the local image is known by; when the registry cannot be asked or
+     the pull fails, the local image is kept with a warning. */
+  const char *newer_than;
+  bool *kept_local; /* with newer_than: set to whether the local image was kept */
 };
 
 /* Pulls an image into the store: resolves short names (aliases, then the unqualified

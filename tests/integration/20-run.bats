@@ -69,6 +69,46 @@ no_containers() {
   no_containers
 }
 
+# podman's --pull=newer: the registry's manifest digest is compared with the local
+# image's (no blob is fetched when they match); only a different one is pulled. A
+# registry that cannot be reached leaves the local image, with a warning.
+@test "--pull=newer pulls a new image pushed under the same tag; --pull=missing does not" {
+  local name=pull-newer-$$-$RANDOM ref
+  ref=$(push_derived_image "$name" <<<"file /version one")
+  rcr run --rm --pull=newer "$ref" cat /version
+  assert_equal "$output" one
+  assert_contains "$stderr" "Trying to pull $ref"
+  # unchanged: no pull, no blob
+  rcr run --rm --pull=newer "$ref" cat /version
+  assert_equal "$output" one
+  assert_equal "$stderr" ""
+
+  push_derived_image "$name" <<<"file /version two" >/dev/null
+  rcr run --rm --pull=missing "$ref" cat /version
+  assert_equal "$output" one
+  rcr run --rm "$ref" cat /version
+  assert_equal "$output" one
+  rcr create --pull=newer --name newer "$ref" cat /version
+  assert_contains "$stderr" "Trying to pull $ref"
+  assert_contains "$stderr" "Writing manifest to image destination"
+  rcr start -a newer
+  assert_equal "$output" two
+  rcr run --rm --pull=newer "$ref" cat /version
+  assert_equal "$output" two
+  assert_equal "$stderr" ""
+  rcr run --rm -q --pull=never "$ref" cat /version
+  assert_equal "$output" two
+
+  # nothing answers on port 1 of the loopback: the local image, and a warning
+  rcr tag "$ref" 127.0.0.1:1/test/unreachable:latest
+  rcr run --rm --pull=newer 127.0.0.1:1/test/unreachable:latest cat /version
+  assert_equal "$output" two
+  assert_contains "$stderr" "Warning: cannot check 127.0.0.1:1/test/unreachable:latest for a newer image"
+  ! grep -q "Writing manifest" <<<"$stderr"
+  rcr 125 run --rm --pull=always 127.0.0.1:1/test/unreachable:latest true
+  rcr rmi -f 127.0.0.1:1/test/unreachable:latest
+}
+
 @test "exit status 125: rcr's own failures (bad flag, unknown image with --pull=never)" {
   rcr 125 run --no-such-flag alpine true
   assert_contains "$stderr" "no-such-flag"

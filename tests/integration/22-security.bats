@@ -179,6 +179,59 @@ status_field() {
   rcr 125 run --rm --cap-add NO_SUCH_CAP alpine true
 }
 
+# As podman 4.3: a user other than root gets the --cap-add list alone in its inheritable,
+# permitted, effective and ambient sets (ambient is what carries them across execve);
+# the defaults, --cap-drop and --privileged change only the bounding set.
+@test "a non-root --user gets its --cap-add capabilities, and only those" {
+  rcr run --rm -u 1000 --cap-add net_raw,sys_admin alpine cat /proc/self/status
+  for f in CapInh CapPrm CapEff CapAmb; do
+    assert_equal "$(status_field $f "$output")" 0000000000202000
+  done
+  assert_equal "$(status_field CapBnd "$output")" 00000000802425fb
+  rcr run --rm -u 1000 --cap-add net_raw --cap-drop chown alpine cat /proc/self/status
+  assert_equal "$(status_field CapEff "$output")" 0000000000002000
+  assert_equal "$(status_field CapBnd "$output")" 00000000800425fa
+  rcr run --rm -u 1000 --cap-drop all --cap-add net_raw alpine cat /proc/self/status
+  assert_equal "$(status_field CapAmb "$output")" 0000000000002000
+  assert_equal "$(status_field CapBnd "$output")" 0000000000002000
+  # --privileged widens the bounding set only
+  rcr run --rm -u 1000 --privileged alpine cat /proc/self/status
+  assert_equal "$(status_field CapEff "$output")" 0000000000000000
+  assert_equal "$(status_field CapAmb "$output")" 0000000000000000
+  rcr run --rm -u 1000 --privileged --cap-add net_raw alpine cat /proc/self/status
+  assert_equal "$(status_field CapEff "$output")" 0000000000002000
+  # uid 0, however written, is root: no inheritable or ambient capability
+  rcr run --rm -u 0:0 --cap-add net_raw alpine cat /proc/self/status
+  assert_equal "$(status_field CapEff "$output")" 00000000800425fb
+  assert_equal "$(status_field CapAmb "$output")" 0000000000000000
+  # the capability works for the user: CAP_CHOWN lets uid 1000 give a file away
+  rcr run --rm -u 1000 --cap-add chown alpine sh -c 'touch /tmp/f && chown 0 /tmp/f && stat -c %u /tmp/f'
+  assert_equal "$output" 0
+  # a capability dropped from the bounding set cannot be given (podman's runtime fails too)
+  rcr 125 run --rm -u 1000 --cap-add all --cap-drop net_raw alpine true
+  assert_contains "$stderr" "CAP_NET_RAW"
+  # inspect, as podman: EffectiveCaps is the user's set, BoundingCaps the container's
+  rcr create --name capuser -u 1000 --cap-add net_raw alpine true
+  rcr inspect --format '{{json .EffectiveCaps}}' capuser
+  assert_equal "$output" '["CAP_NET_RAW"]'
+  rcr inspect --format '{{json .BoundingCaps}}' capuser
+  assert_contains "$output" '"CAP_NET_RAW"'
+  assert_contains "$output" '"CAP_CHOWN"'
+}
+
+@test "exec: the container's own user keeps its --cap-add capabilities, another user gets none" {
+  rcr run -d --name capexec -u 1000 --cap-add net_raw alpine sleep 60
+  rcr exec capexec cat /proc/self/status
+  assert_equal "$(status_field CapEff "$output")" 0000000000002000
+  assert_equal "$(status_field CapAmb "$output")" 0000000000002000
+  rcr exec -u 2000 capexec cat /proc/self/status
+  assert_equal "$(status_field CapEff "$output")" 0000000000000000
+  rcr exec -u 0 capexec cat /proc/self/status
+  assert_equal "$(status_field CapEff "$output")" 00000000800425fb
+  assert_equal "$(status_field CapAmb "$output")" 0000000000000000
+  rcr rm -f -t 0 capexec
+}
+
 @test "--privileged: every capability of the kernel, inside the user namespace only" {
   last=$(cat /proc/sys/kernel/cap_last_cap)
   full=$(printf '%016x' $(((1 << (last + 1)) - 1)))
@@ -188,9 +241,49 @@ status_field() {
   assert_equal "$(status_field Seccomp "$output")" 0
   # root in there is still us out here
   grep -qE "^ +0 +$(id -u) +1$" <<<"$output"
-  # no host device appears
-  rcr run --rm --privileged alpine ls /dev
+  # without --privileged no host device appears
+  rcr run --rm alpine ls /dev
   ! grep -qE '^(sd|vd|nvme|loop|mem|kmsg|fuse|net)' <<<"$output"
+}
+
+# podman's rootless --privileged: every host device under /dev bound in (but the console,
+# ptmx and tty*), a writable sysfs of the container's network namespace, no masked or
+# read-only paths. The devices open only as far as the host lets the user open them.
+@test "--privileged: the host's devices, a writable /sys, no masked paths" {
+  local want=() d
+  while IFS= read -r d; do
+    case $d in /dev/console | /dev/ptmx | /dev/tty* | /dev/pts/* | /dev/shm/* | /dev/mqueue/* | /dev/fd/*) continue ;; esac
+    want+=("$d")
+  done < <(find /dev \( -type c -o -type b \) 2>/dev/null | sort)
+  [ "${#want[@]}" -gt 6 ] || skip_env few-devices "the host's /dev has only ${#want[@]} devices"
+  rcr run --rm --privileged alpine sh -c 'for d in "$@"; do stat -c "%n %t:%T" "$d" || echo "missing $d"; done' sh \
+    "${want[@]}"
+  for d in "${want[@]}"; do
+    assert_contains "$output" "$d $(stat -c %t:%T "$d")"
+  done
+  ! grep -q missing <<<"$output"
+  rcr run --rm --privileged alpine sh -c 'ls /dev; ls /dev/tty0 /dev/console 2>&1; grep -E " /(sys|dev/[a-z]+) " /proc/self/mountinfo'
+  assert_contains "$output" "ls: /dev/tty0: No such file or directory"
+  assert_contains "$output" "ls: /dev/console: No such file or directory"
+  grep -qE ' /sys rw,nosuid,nodev,noexec,relatime - sysfs ' <<<"$output"
+  # a bound device is nosuid,noexec, as podman's
+  if [ -e /dev/fuse ]; then
+    grep -qE ' /dev/fuse rw,nosuid,noexec,relatime ' <<<"$output"
+  fi
+  # a device the user cannot open on the host stays closed
+  if [ -e /dev/loop-control ] && ! [ -r /dev/loop-control ]; then
+    rcr run --rm --privileged alpine sh -c 'head -c1 /dev/loop-control 2>&1; echo rc=$?'
+    assert_contains "$output" "Permission denied"
+  fi
+  # sysfs files of the host stay the host's: root in here is not root out there
+  rcr run --rm --privileged alpine sh -c 'echo x > /sys/kernel/uevent_helper; echo rc=$?'
+  assert_contains "$output" "rc=1"
+  # no masked or read-only paths
+  rcr run --rm --privileged alpine sh -c 'grep -cE " /proc/(keys|sys|kcore) " /proc/self/mountinfo; true'
+  assert_equal "$output" 0
+  # without --privileged, /sys stays read-only
+  rcr run --rm alpine grep -E ' /sys ' /proc/self/mountinfo
+  grep -qE ' /sys ro,' <<<"$output"
 }
 
 # The seccomp filter is installed (the default profile blocks keyctl, add_key, bpf,

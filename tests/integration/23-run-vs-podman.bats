@@ -135,6 +135,14 @@ ls_fields() {
   same --filter status_lines --cap-add NET_ADMIN --cap-drop CHOWN alpine cat /proc/self/status
   same --filter status_lines --security-opt no-new-privileges alpine cat /proc/self/status
   same --filter status_lines --security-opt seccomp=unconfined alpine cat /proc/self/status
+  same --filter status_lines -u 1000 --cap-add net_raw,sys_admin alpine cat /proc/self/status
+  same --filter status_lines -u tester --cap-add net_raw --cap-drop chown alpine cat /proc/self/status
+  same --filter status_lines -u 1000 --cap-drop all --cap-add net_raw alpine cat /proc/self/status
+  same --filter status_lines -u 1000 --cap-add all alpine cat /proc/self/status
+  same --filter status_lines -u 0:0 --cap-add net_raw alpine cat /proc/self/status
+  same --filter status_lines --privileged alpine cat /proc/self/status
+  same --filter status_lines --privileged -u 1000 alpine cat /proc/self/status
+  same --filter status_lines --privileged -u 1000 --cap-add net_raw alpine cat /proc/self/status
 }
 
 @test "--read-only and --tmpfs" {
@@ -146,6 +154,21 @@ ls_fields() {
   # Regression test (the bug is fixed): rcr always adds the symlink /dev/core -> /proc/kcore; runc (and so podman) adds
   # it only when /proc/kcore exists, which it does not on this kernel
   same alpine ls /dev
+}
+
+@test "--privileged: the mounts, the devices" {
+  # the top mount of each mount point, with its options and type; the root (vfs against
+  # overlay) and /sys/fs/cgroup (podman mounts the v1 hierarchies of this hybrid host,
+  # rcr a cgroup2) differ on purpose
+  top_mounts() {
+    awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { m[$5] = $6 " " $(i + 1); break } }
+         END { for (p in m) if (p != "/" && p !~ /^\/sys\/fs\/cgroup/) print p, m[p] }' | LC_ALL=C sort
+  }
+  same --filter top_mounts alpine cat /proc/self/mountinfo
+  same --filter top_mounts --privileged alpine cat /proc/self/mountinfo
+  # the modes, owners and device numbers under /dev (times of the tmpfs entries aside)
+  dev_nodes() { LC_ALL=C sort; }
+  same --filter dev_nodes --privileged alpine find /dev -path /dev/pts -prune -o -exec stat -c '%n %F %a %u:%g %t:%T' {} +
 }
 
 @test "the open-files limit" {

@@ -237,6 +237,18 @@ test_caps_logic (void)
     compute_bad (def, all_list, all_list, "adding all caps and removing all caps not allowed", "ALL both ways");
     compute_bad (def, bogus, NULL, "--cap-add: unknown capability", "unknown name in --cap-add");
     compute_bad (def, NULL, bogus, "--cap-drop: unknown capability", "unknown name in --cap-drop");
+
+    {
+      uint64_t u = 1;
+      rcr_error_t err = NULL;
+      tap_ok (rcr_caps_user (NULL, &u, NULL) == 0 && u == 0, "user caps: no --cap-add, none");
+      tap_ok (rcr_caps_user (add_raw, &u, NULL) == 0 && u == (BIT (CAP_NET_RAW) | BIT (CAP_MKNOD)),
+              "user caps: the --cap-add list alone, no defaults");
+      tap_ok (rcr_caps_user (all_list, &u, NULL) == 0 && u == all, "user caps: ALL is every capability");
+      tap_ok (rcr_caps_user (bogus, &u, &err) < 0 && err && strstr (err->msg, "--cap-add: unknown capability"),
+              "user caps: an unknown name is refused");
+      rcr_error_release (&err);
+    }
   }
 }
 
@@ -295,6 +307,9 @@ enum apply_mode
   APPLY_NONROOT_FLAG, /* stay uid 0 but apply the non-root rule */
 };
 
+/* what the non-root rule gives (rcr_caps_apply's user_caps) in the next apply_in_child */
+static uint64_t apply_user_caps;
+
 /* The child's side of apply_in_child: writes "PreBnd" and its status to out. */
 static void
 apply_child (int out, uint64_t mask, enum apply_mode mode, bool userns)
@@ -340,7 +355,7 @@ apply_child (int out, uint64_t mask, enum apply_mode mode, bool userns)
       if (setgroups (0, NULL) < 0 || setresgid (65534, 65534, 65534) < 0 || setresuid (65534, 65534, 65534) < 0)
         child_fail (out, "switch to uid 65534");
     }
-  if (rcr_caps_apply (mask, !nonroot, &err) < 0)
+  if (rcr_caps_apply (mask, apply_user_caps, !nonroot, &err) < 0)
     child_fail (out, err->msg);
   if (mode == APPLY_ROOT_EXEC || mode == APPLY_NONROOT_EXEC)
     {
@@ -443,6 +458,38 @@ apply_is (uint64_t mask, enum apply_mode mode, bool userns, bool want_eff, const
             st.prm, st.inh, st.amb, want_bnd);
 }
 
+/* the non-root rule with --cap-add capabilities: all four sets hold user_caps */
+static void
+apply_user_is (uint64_t mask, uint64_t user_caps, enum apply_mode mode, bool userns, const char *desc)
+{
+  struct capstat st;
+
+  apply_user_caps = user_caps;
+  apply_in_child (mask, mode, userns, &st);
+  apply_user_caps = 0;
+  bool ok = st.ok && st.bnd == (mask & st.pre_bnd) && st.eff == user_caps && st.prm == user_caps && st.inh == user_caps
+            && st.amb == user_caps;
+
+  tap_ok (ok, "caps apply: %s", desc);
+  if (!st.ok)
+    printf ("#   child: %s\n", st.err);
+  else if (!ok)
+    printf ("#   bnd %016llx eff %016llx prm %016llx inh %016llx amb %016llx\n", st.bnd, st.eff, st.prm, st.inh,
+            st.amb);
+}
+
+/* a user capability outside the bounding set is refused, naming it */
+static void
+apply_user_bad (uint64_t mask, uint64_t user_caps, bool userns, const char *needle, const char *desc)
+{
+  struct capstat st;
+
+  apply_user_caps = user_caps;
+  apply_in_child (mask, APPLY_NONROOT_FLAG, userns, &st);
+  apply_user_caps = 0;
+  tap_ok (!st.ok && strstr (st.err, needle), "caps apply: %s (%s)", desc, st.ok ? "accepted" : st.err);
+}
+
 static void
 test_caps_apply (void)
 {
@@ -466,16 +513,22 @@ test_caps_apply (void)
   apply_is (0, APPLY_ROOT, userns, true, "root: --cap-drop ALL empties every set");
   apply_is (def, APPLY_ROOT_EXEC, userns, true, "root after execve: CapEff = CapPrm = CapBnd = default set");
   apply_is (def, APPLY_NONROOT_FLAG, userns, false, "non-root rule: bounding = default set, nothing effective");
+  apply_user_is (more, BIT (CAP_NET_ADMIN) | BIT (CAP_SYS_ADMIN), APPLY_NONROOT_FLAG, userns,
+                 "non-root rule with --cap-add: inh = prm = eff = amb = the added ones");
+  apply_user_bad (def, BIT (CAP_NET_RAW), userns, "CAP_NET_RAW", "non-root rule: a user cap outside the bounding set");
   if (root)
     {
       apply_is (def, APPLY_NONROOT, false, false, "uid 65534: bounding = default set, effective/permitted empty");
       apply_is (def, APPLY_NONROOT_EXEC, false, false, "uid 65534 after execve: CapEff = CapPrm = 0");
+      apply_user_is (more, BIT (CAP_NET_ADMIN), APPLY_NONROOT_EXEC, false,
+                     "uid 65534 with --cap-add NET_ADMIN after execve: the ambient set carries it");
     }
   else
     {
       /* the user namespace maps only uid 0: there is no other uid to switch to */
       tap_skip ("caps apply as uid 65534", "needs root to switch uid");
       tap_skip ("caps apply as uid 65534 after execve", "needs root to switch uid");
+      tap_skip ("caps apply as uid 65534 with --cap-add after execve", "needs root to switch uid");
     }
 }
 
