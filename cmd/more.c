@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -106,6 +108,54 @@ read_in_root (const char *root, const char *rel, char **out)
   return 0;
 }
 
+/* The same read from inside the container's user namespace: a FUSE root (the
+   fuse-overlayfs driver) refuses every process outside it, ours included. */
+static int
+read_in_root_userns (pid_t init, const char *root, const char *rel, char **out)
+{
+  char ns[64];
+  int p[2], status = 0, r;
+  rcr_error_t err = NULL;
+  pid_t child;
+
+  snprintf (ns, sizeof (ns), "/proc/%d/ns/user", (int)init);
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return -1;
+  child = fork ();
+  if (child == 0)
+    {
+      cleanup_free char *data = NULL;
+      int fd = open (ns, O_RDONLY | O_CLOEXEC);
+      close (p[0]);
+      if (fd < 0 || setns (fd, CLONE_NEWUSER) < 0 || read_in_root (root, rel, &data) < 0)
+        _exit (1);
+      for (const char *d = data, *end = data + strlen (data); d < end;)
+        {
+          ssize_t w = write (p[1], d, (size_t)(end - d));
+          if (w <= 0)
+            _exit (1);
+          d += w;
+        }
+      _exit (0);
+    }
+  close (p[1]);
+  if (child < 0)
+    {
+      close (p[0]);
+      return -1;
+    }
+  r = rcr_read_fd (p[0], rel, 16 << 20, out, NULL, &err);
+  close (p[0]);
+  rcr_error_release (&err);
+  while (waitpid (child, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (r == 0 && WIFEXITED (status) && WEXITSTATUS (status) == 0)
+    return 0;
+  free (*out);
+  *out = NULL;
+  return -1;
+}
+
 /* The container's view of a host uid: through its uid_map, then its own /etc/passwd. */
 static char *
 container_user (pid_t init, uid_t host_uid)
@@ -129,7 +179,7 @@ container_user (pid_t init, uid_t host_uid)
   if (inside < 0)
     return rcr_strdup_printf ("%u", (unsigned)host_uid);
   snprintf (path, sizeof (path), "/proc/%d/root", (int)init);
-  if (read_in_root (path, "etc/passwd", &passwd) == 0)
+  if (read_in_root (path, "etc/passwd", &passwd) == 0 || read_in_root_userns (init, path, "etc/passwd", &passwd) == 0)
     {
       save = NULL;
       for (char *l = strtok_r (passwd, "\n", &save); l; l = strtok_r (NULL, "\n", &save))

@@ -69,3 +69,14 @@ teardown_file() {
   rcr run --rm "$RCR_TEST_REGISTRY/test/many:latest" /bin/busybox cat /layers/42
   [ "$output" = "layer 42" ]
 }
+
+@test "a 60-layer image runs on fuse-overlayfs too" {
+  command -v fuse-overlayfs >/dev/null || skip "fuse-overlayfs is not installed"
+  rcr pull -q --tls-verify=false "$RCR_TEST_REGISTRY/test/many:latest"
+  rcr --storage-driver fuse-overlayfs run --rm "$RCR_TEST_REGISTRY/test/many:latest"
+  [ "${#lines[@]}" -eq 59 ]
+  [ "${lines[0]}" = 01 ]
+  [ "${lines[58]}" = 59 ]
+  rcr --storage-driver fuse-overlayfs run --rm "$RCR_TEST_REGISTRY/test/many:latest" /bin/busybox cat /layers/42
+  [ "$output" = "layer 42" ]
+}

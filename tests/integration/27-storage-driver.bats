@@ -105,6 +105,9 @@ fuse_daemons() {
   rcr exec fuse1 sh -c 'grep " / " /proc/mounts; ps -o pid,comm'
   assert_contains "$output" "fuse-overlayfs / fuse.fuse-overlayfs rw,"
   refute_contains "$output" "fuse-overlayfs -"
+  # top reads the container's /etc/passwd, which only its user namespace may reach
+  rcr top fuse1
+  [[ ${lines[1]} =~ ^tester\ +1\  ]]
   # nothing of it on the host
   run ! grep -q fuse /proc/self/mountinfo
   # the daemon: one process in the container's user namespace, outside its pid namespace,
