@@ -50,10 +50,16 @@ chmod 0755 "$WORK"
 cp -a bin "$WORK/bin"
 chmod -R a+rX "$WORK/bin"
 mkdir -m 0700 "$WORK/registry" "$WORK/fixtures"
-# docker.io is not reachable from this machine: the local mirror registry serves the
-# busybox-built stand-in image under docker.io's names.
+# The real docker.io when it answers (its /v2/ says 401 to an anonymous client); otherwise
+# the local registry serves the busybox-built stand-in image under docker.io's names.
 start_registry "$WORK/registry"
 push_fixtures "$SRC" "$WORK/fixtures" >/dev/null
+if [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' https://registry-1.docker.io/v2/ 2>/dev/null || true)" = 401 ]; then
+  echo "== docker.io is reachable: pulling from it"
+  export RCR_USE_DOCKER_IO=1
+else
+  echo "== docker.io is not reachable: the local registry stands in for it"
+fi
 write_registries_conf
 echo "== running as $RCR_TEST_USER (uid $RCR_TEST_UID)"
 as_test_user bash -c "$(declare -f demo_as_user); demo_as_user $WORK/bin/rcr"

@@ -188,13 +188,10 @@ write_registries_conf() {
   group=$(id -gn "$user")
   install -d -o "$user" -g "$group" -m 0755 "$home/.config" "$home/.config/containers"
   cat >"$home/.config/containers/registries.conf" <<TOML
-# written by rcr's test harness: docker.io is served by the local test registry
+# written by rcr's test harness$([ "${RCR_USE_DOCKER_IO:-0}" = 1 ] || echo ": docker.io is served by the local test registry")
 unqualified-search-registries = ["docker.io"]
 
-[[registry]]
-prefix = "docker.io"
-location = "$REGISTRY"
-insecure = true
+$(if [ "${RCR_USE_DOCKER_IO:-0}" != 1 ]; then printf '[[registry]]\nprefix = "docker.io"\nlocation = "%s"\ninsecure = true\n' "$REGISTRY"; fi)
 
 [[registry]]
 location = "$REGISTRY"
