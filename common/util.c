@@ -284,9 +284,24 @@ rcr_write_file_atomic (const char *path, const void *data, size_t len, mode_t mo
 int
 rcr_mkdir_p (const char *path, mode_t mode, rcr_error_t *err)
 {
-  cleanup_free char *copy = rcr_xstrdup (path);
-  char *p = copy;
+  cleanup_free char *copy = NULL;
+  char *p;
+  struct stat st;
 
+  /* the common case first: the directory, or all but its last component, exists (one
+     system call instead of one per component on every container start) */
+  if (mkdir (path, mode) == 0)
+    return 0;
+  if (errno == EEXIST)
+    {
+      if (stat (path, &st) == 0 && !S_ISDIR (st.st_mode))
+        return rcr_make_error (err, ENOTDIR, "mkdir \"%s\"", path);
+      return 0;
+    }
+  if (errno != ENOENT)
+    return rcr_make_error (err, errno, "mkdir \"%s\"", path);
+  copy = rcr_xstrdup (path);
+  p = copy;
   if (*p == '/')
     p++;
   for (;; p++)
