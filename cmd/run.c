@@ -357,6 +357,31 @@ json_strv (char **v)
 }
 
 /* Finds the image, pulling it the way --pull says; returns its inspect JSON. */
+/* The local image's stored name that the user's name stands for: itself when fully
+   qualified, else the stored name ending in "/NAME" (":latest" implied), as a short name
+   resolves; NULL for an id or digest, or a name that matches none. */
+static const char *
+stored_name_for (json_object *inspect, const char *name)
+{
+  json_object *tags = rcr_json_get_array (inspect, "RepoTags");
+  const char *last = strrchr (name, '/');
+  bool tagged = strchr (last ? last : name, ':') != NULL;
+  cleanup_free char *want = tagged ? rcr_xstrdup (name) : rcr_strdup_printf ("%s:latest", name);
+  cleanup_free char *suffix = rcr_strdup_printf ("/%s", want);
+  size_t ls = strlen (suffix);
+
+  if (strchr (name, '@') != NULL)
+    return NULL;
+  for (size_t i = 0; tags && i < json_object_array_length (tags); i++)
+    {
+      const char *t = json_object_get_string (json_object_array_get_idx (tags, i));
+      size_t lt = t ? strlen (t) : 0;
+      if (t && (strcmp (t, want) == 0 || (lt > ls && strcmp (t + lt - ls, suffix) == 0)))
+        return t;
+    }
+  return NULL;
+}
+
 static int
 resolve_image (struct rcr_context *ctx, const char *name, const struct run_flags *f, json_object **inspect,
                rcr_error_t *err)
@@ -365,6 +390,7 @@ resolve_image (struct rcr_context *ctx, const char *name, const struct run_flags
   bool need_pull = f->pull && strcmp (f->pull, "always") == 0;
   bool newer = f->pull && strcmp (f->pull, "newer") == 0;
   cleanup_free char *local_id = NULL;
+  cleanup_free char *local_name = NULL;
   int ret;
 
   if (rcr_store_open (&ctx->paths, &store, err) < 0)
@@ -379,8 +405,18 @@ resolve_image (struct rcr_context *ctx, const char *name, const struct run_flags
               rcr_store_close (store);
               return 0;
             }
-          /* --pull=newer: the registry decides, the local image is the fallback */
+          /* --pull=newer: the registry decides, the local image is the fallback. Only
+             the name the local image is stored under is asked: a short name's other
+             candidates (another registry, another repository) must never replace it */
+          const char *stored = stored_name_for (*inspect, name);
+          if (stored == NULL)
+            {
+              /* known by id or digest only: nothing to compare with */
+              rcr_store_close (store);
+              return 0;
+            }
           local_id = rcr_xstrdup (rcr_json_get_string (*inspect, "Id", ""));
+          local_name = rcr_xstrdup (stored);
           json_object_put (*inspect);
           *inspect = NULL;
         }
@@ -399,7 +435,7 @@ resolve_image (struct rcr_context *ctx, const char *name, const struct run_flags
                                 .tls_verify = f->tls_verify,
                                 .newer_than = local_id && *local_id ? local_id : NULL };
     cleanup_free char *id = NULL;
-    ret = cmd_pull_image (store, name, &po, f->quiet, &id, err);
+    ret = cmd_pull_image (store, local_name ? local_name : name, &po, f->quiet, &id, err);
     if (ret == 0)
       ret = rcr_images_inspect (store, id, inspect, err);
   }

@@ -218,6 +218,21 @@ keep_id_shift (json_object *config, struct rcr_id_shift *shift)
   return shift;
 }
 
+/* Before anything is copied: keep-id needs subordinate ids. */
+static int
+keep_id_check (const struct rcr_context *ctx, json_object *config, rcr_error_t *err)
+{
+  struct rcr_id_shift shift;
+  struct rcr_idmap_plan plan;
+
+  if (keep_id_shift (config, &shift) == NULL || !ctx->paths.rootless)
+    return 0;
+  if (rcr_userns_plan (RCR_USERNS_KEEP_ID, &plan, err) < 0)
+    return -1;
+  rcr_userns_plan_clear (&plan);
+  return 0;
+}
+
 /* --userns=keep-id: overlay's lower directory becomes the image copied once with shifted
    owners (vfs shifted its copy already), and /etc/passwd and /etc/group get the user's
    entries as podman adds them. */
@@ -237,14 +252,6 @@ keep_id_root (const struct rcr_context *ctx, struct rcr_container *c, json_objec
 
   if (keep_id_shift (config, &shift) == NULL)
     return 0;
-  if (ctx->paths.rootless)
-    {
-      /* before copying anything: keep-id needs subordinate ids */
-      struct rcr_idmap_plan plan;
-      if (rcr_userns_plan (RCR_USERNS_KEEP_ID, &plan, err) < 0)
-        return -1;
-      rcr_userns_plan_clear (&plan);
-    }
   if (strcmp (rcr_json_get_string (config, "storageDriver", "overlay"), "vfs") == 0)
     lower = rcr_strdup_printf ("%s/vfs-root", c->dir);
   else
@@ -416,7 +423,8 @@ rcr_container_create (const struct rcr_context *ctx, json_object *config, struct
         goto fail;
       }
     if (rcr_mkdir_p (rootfs, 0700, err) < 0 || write_etc_files (c->dir, config, err) < 0
-        || build_root (ctx, c, config, err) < 0 || keep_id_root (ctx, c, config, err) < 0
+        || keep_id_check (ctx, config, err) < 0 || build_root (ctx, c, config, err) < 0
+        || keep_id_root (ctx, c, config, err) < 0
         /* a --rm container lives as long as its process: no need to outlive a crash */
         || rcr_json_write_file_sync (cfg, config, 0600, !rcr_json_get_bool (config, "autoRemove", false), err) < 0
         || rcr_container_save_state (ctx, c, err) < 0)
@@ -633,8 +641,11 @@ rcr_container_image_in_use (const struct rcr_context *ctx, const char *image_id)
   size_t n = 0;
   rcr_error_t err = NULL;
   bool used = false;
+  /* a container being created (a keep-id copy can take a while) has its config written
+     before the lock goes: wait for it rather than miss it */
+  cleanup_close int lock = lock_containers (ctx, LOCK_SH, &err);
 
-  if (rcr_container_list (ctx, &all, &n, &err) < 0)
+  if (lock < 0 || rcr_container_list (ctx, &all, &n, &err) < 0)
     {
       rcr_error_release (&err);
       return true; /* cannot tell: keep the image */

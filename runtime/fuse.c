@@ -87,7 +87,7 @@ rcr_fuse_overlayfs_argv (const struct rcr_fuse_overlayfs *f, int fd, char **dir,
 }
 
 /* In the forked child: never returns. Failures go to the log, which the parent reads. */
-static void __attribute__ ((noreturn)) run_daemon (const struct rcr_fuse_overlayfs *f, pid_t userns_pid, int devfd)
+static void __attribute__ ((noreturn)) run_daemon (const struct rcr_fuse_overlayfs *f, int usernsfd, int devfd)
 {
   cleanup_free char *dir = NULL;
   cleanup_strv char **argv = NULL;
@@ -108,18 +108,19 @@ static void __attribute__ ((noreturn)) run_daemon (const struct rcr_fuse_overlay
   fd = fcntl (devfd, F_DUPFD_CLOEXEC, 10);
   if (log < 0 || null < 0 || fd < 0)
     _exit (126);
-  if (dup2 (null, 0) < 0 || dup2 (log, 1) < 0 || dup2 (log, 2) < 0 || dup2 (fd, 3) < 0)
+  if (usernsfd >= 0 && (usernsfd = fcntl (usernsfd, F_DUPFD_CLOEXEC, 10)) < 0)
     _exit (126);
-  /* only 0-2 and the device reach the daemon */
-  if (syscall (SYS_close_range, 4, ~0U, 0) < 0)
-    for (int i = 4; i < 1024; i++)
+  if (dup2 (null, 0) < 0 || dup2 (log, 1) < 0 || dup2 (log, 2) < 0 || dup2 (fd, 3) < 0
+      || (usernsfd >= 0 && dup3 (usernsfd, 4, O_CLOEXEC) < 0))
+    _exit (126);
+  /* only 0-2 and the device reach the daemon (4, the namespace, is close-on-exec) */
+  if (syscall (SYS_close_range, usernsfd >= 0 ? 5 : 4, ~0U, 0) < 0)
+    for (int i = usernsfd >= 0 ? 5 : 4; i < 1024; i++)
       close (i);
 
-  if (userns_pid > 0)
+  if (usernsfd >= 0)
     {
-      cleanup_free char *ns = rcr_strdup_printf ("/proc/%d/ns/user", (int)userns_pid);
-      cleanup_close int nsfd = open (ns, O_RDONLY | O_CLOEXEC);
-      if (nsfd < 0 || setns (nsfd, CLONE_NEWUSER) < 0)
+      if (setns (4, CLONE_NEWUSER) < 0 || close (4) < 0)
         {
           dprintf (2, "rcr: join the container's user namespace: %s\n", strerror (errno));
           _exit (126);
@@ -153,7 +154,7 @@ static void __attribute__ ((noreturn)) run_daemon (const struct rcr_fuse_overlay
 }
 
 int
-rcr_fuse_overlayfs_start (const struct rcr_fuse_overlayfs *f, pid_t userns_pid, int devfd, pid_t *pid, rcr_error_t *err)
+rcr_fuse_overlayfs_start (const struct rcr_fuse_overlayfs *f, int usernsfd, int devfd, pid_t *pid, rcr_error_t *err)
 {
   pid_t p;
 
@@ -162,7 +163,7 @@ rcr_fuse_overlayfs_start (const struct rcr_fuse_overlayfs *f, pid_t userns_pid, 
   if (p < 0)
     return rcr_make_error (err, errno, "fork fuse-overlayfs");
   if (p == 0)
-    run_daemon (f, userns_pid, devfd);
+    run_daemon (f, usernsfd, devfd);
   *pid = p;
   return 0;
 }

@@ -33,9 +33,9 @@ struct rcr_fuse_overlayfs
 int rcr_fuse_overlayfs_argv (const struct rcr_fuse_overlayfs *f, int fd, char **dir, char ***argv, rcr_error_t *err);
 
 /* Starts the daemon on devfd (the caller keeps and closes its own copy): a child of the
-   caller in a session of its own, in the user namespace of userns_pid (0: stay in
+   caller in a session of its own, in the user namespace usernsfd names (-1: stay in
    ours), with no fd but 0-2 and the device's. */
-int rcr_fuse_overlayfs_start (const struct rcr_fuse_overlayfs *f, pid_t userns_pid, int devfd, pid_t *pid,
+int rcr_fuse_overlayfs_start (const struct rcr_fuse_overlayfs *f, int usernsfd, int devfd, pid_t *pid,
                               rcr_error_t *err);
 
 /* Waits up to timeout_ms for the daemon to exit (it does once the container's mount

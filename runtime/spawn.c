@@ -483,10 +483,6 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
     _exit (125);
   if (c->rootless && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     child_fail (errno, "become root in the user namespace");
-  /* under keep-id, root here is another host uid than before, which made us undumpable:
-     the monitor could no longer open our namespaces (fuse-overlayfs joins them) */
-  if (c->userns_mode == RCR_USERNS_KEEP_ID && prctl (PR_SET_DUMPABLE, 1) < 0)
-    child_fail (errno, "prctl PR_SET_DUMPABLE");
 
   /* nothing below may propagate to the host */
   if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -519,6 +515,20 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
   if (rootfd < 0)
     child_fail (errno, "open the container's root");
 
+  if (!c->read_only)
+    {
+      /* podman adds /etc/mtab -> /proc/mounts to a writable root that lacks it, in the
+         root itself: before any volume is mounted on /etc */
+      cleanup_close int etc = -1;
+      rcr_error_t ignored = NULL;
+      if (rcr_mount_open_in_root (rootfd, "/etc", false, false, true, &etc, &ignored) == 0 && etc >= 0)
+        {
+          struct stat st;
+          if (fstatat (etc, "mtab", &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+            symlinkat ("/proc/mounts", etc, "mtab");
+        }
+      rcr_error_release (&ignored);
+    }
   setup_proc_sys (rootfd, c->new_netns, c->privileged, err_p);
   setup_dev (rootfd, single_map, err_p);
   if (c->privileged)
@@ -535,19 +545,6 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
   setup_mounts (c, rootfd, err_p);
   if (!c->privileged)
     mask_paths (rootfd, err_p);
-  if (!c->read_only)
-    {
-      /* podman adds /etc/mtab -> /proc/mounts to a writable root that lacks it */
-      cleanup_close int etc = -1;
-      rcr_error_t ignored = NULL;
-      if (rcr_mount_open_in_root (rootfd, "/etc", false, false, true, &etc, &ignored) == 0 && etc >= 0)
-        {
-          struct stat st;
-          if (fstatat (etc, "mtab", &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
-            symlinkat ("/proc/mounts", etc, "mtab");
-        }
-      rcr_error_release (&ignored);
-    }
 
   if (c->read_only)
     {
@@ -723,6 +720,7 @@ rcr_spawn (const struct rcr_spawn_config *c, struct rcr_spawned *out, rcr_error_
   int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
   char mapped = MSG_MAPPED;
   struct rcr_idmap_plan plan = { 0 };
+  cleanup_close int userns_fd = -1;
   pid_t pid;
 
   out->pid = -1;
@@ -759,6 +757,19 @@ rcr_spawn (const struct rcr_spawn_config *c, struct rcr_spawned *out, rcr_error_
   if (c->rootless && rcr_userns_apply (&plan, pid, err) < 0)
     goto kill_child;
   rcr_userns_plan_clear (&plan);
+  /* the user namespace for the fuse-overlayfs daemon, opened while the child is still
+     us: once it is root inside (under keep-id another host uid) it is no longer ours to
+     open, and an fd cannot be fooled by a reused pid */
+  if (c->fuse && c->rootless)
+    {
+      cleanup_free char *ns = rcr_strdup_printf ("/proc/%d/ns/user", (int)pid);
+      userns_fd = open (ns, O_RDONLY | O_CLOEXEC);
+      if (userns_fd < 0)
+        {
+          rcr_make_error (err, errno, "open \"%s\"", ns);
+          goto kill_child;
+        }
+    }
   rcr_debug ("id maps written");
   if (send (sp[0], &mapped, 1, MSG_NOSIGNAL) != 1)
     {
@@ -781,7 +792,7 @@ rcr_spawn (const struct rcr_spawn_config *c, struct rcr_spawned *out, rcr_error_
         out->pty_master = fd;
       else if (m.type == MSG_FUSE && fd >= 0 && c->fuse && out->fuse_pid < 0)
         {
-          int r = rcr_fuse_overlayfs_start (c->fuse, c->rootless ? pid : 0, fd, &out->fuse_pid, err);
+          int r = rcr_fuse_overlayfs_start (c->fuse, userns_fd, fd, &out->fuse_pid, err);
           close (fd);
           if (r < 0)
             goto kill_child;

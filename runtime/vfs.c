@@ -190,6 +190,9 @@ build_cb (void *arg, rcr_error_t *err)
           || fchown (dst, shift_id (st.st_uid, j->shift->uid), shift_id (st.st_gid, j->shift->gid)) < 0)
         return rcr_make_error (err, errno, "chown \"%s\"", j->dest);
     }
+  /* a copy that is published is trusted from then on: its data must be on disk first */
+  if (j->publish && syncfs (dst) < 0)
+    return rcr_make_error (err, errno, "sync \"%s\"", j->dest);
   if (j->publish && rename (j->dest, j->publish) < 0)
     {
       int saved = errno;
@@ -209,6 +212,37 @@ rcr_vfs_build (char **layers, size_t n_layers, const char *dest, const char *opa
   if (geteuid () == 0)
     return build_cb (&j, err);
   return rcr_userns_run_mapped (build_cb, &j, 0, NULL, err);
+}
+
+/* Builds a shifted copy in its temporary directory; what an earlier build left (it
+   crashed or failed: callers hold the containers lock, so none is running) goes first,
+   and a failed build leaves nothing. */
+static int
+shifted_cb (void *arg, rcr_error_t *err)
+{
+  struct vfs_job *j = arg;
+  cleanup_free char *dir = rcr_xstrdup (j->dest);
+  char *slash = strrchr (dir, '/');
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+
+  *slash = '\0';
+  d = opendir (dir);
+  while (d && (de = readdir (d)) != NULL)
+    if (strncmp (de->d_name, ".tmp-", 5) == 0)
+      {
+        cleanup_free char *old = rcr_strdup_printf ("%s/%s", dir, de->d_name);
+        if (rcr_rm_rf (old, err) < 0)
+          return -1;
+      }
+  if (build_cb (j, err) < 0)
+    {
+      rcr_error_t ignored = NULL;
+      rcr_rm_rf (j->dest, &ignored);
+      rcr_error_release (&ignored);
+      return -1;
+    }
+  return 0;
 }
 
 int
@@ -252,7 +286,7 @@ rcr_vfs_shifted_root (const char *root, char **layer_ids, size_t n_layers, const
     return rcr_make_error (err, errno, "mkdir \"%s\"", dir);
   tmp = rcr_strdup_printf ("%s/.tmp-%s-%d", dir, key, (int)getpid ());
   j = (struct vfs_job){ dirs, n_layers, tmp, opaque_xattr, shift, final };
-  if ((geteuid () == 0 ? build_cb (&j, err) : rcr_userns_run_mapped (build_cb, &j, 0, NULL, err)) < 0)
+  if ((geteuid () == 0 ? shifted_cb (&j, err) : rcr_userns_run_mapped (shifted_cb, &j, 0, NULL, err)) < 0)
     return rcr_error_wrap (err, "copy the image with its owners shifted for --userns=keep-id");
   *out = steal_pointer (&final);
   return 0;

@@ -22,7 +22,8 @@ int rcr_vfs_build (char **layers, size_t n_layers, const char *dest, const char 
 
 /* The image's layers (ids under root/storage/layers, bottom first) flattened into one
    tree with shifted owners, built once and shared by every keep-id container of that
-   image: the lower directory of their overlay. *out is its path. */
+   image: the lower directory of their overlay. *out is its path. Call it with the
+   containers lock held: a build clears what a crashed one left. */
 int rcr_vfs_shifted_root (const char *root, char **layer_ids, size_t n_layers, const char *opaque_xattr,
                           const struct rcr_id_shift *shift, char **out, rcr_error_t *err);
 

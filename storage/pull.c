@@ -731,7 +731,7 @@ rcr_pull (struct rcr_store *s, const char *name, const struct rcr_pull_opts *opt
   cleanup_free char *stored_name = NULL;
   struct rcr_platform plat = { 0 };
   struct pull_state ps = { .s = s, .opts = opts, .staging = { NULL, -1 } };
-  bool unchanged = false;
+  bool unchanged = false, newer_found = false;
   int ret = -1;
 
   if (rcr_image_ref_parse (name, &ref, err) < 0)
@@ -800,6 +800,7 @@ rcr_pull (struct rcr_store *s, const char *name, const struct rcr_pull_opts *opt
               unchanged = true; /* the local image is the registry's: keep it */
               break;
             }
+          newer_found = true; /* from here on a failed pull is an error, as in podman */
         }
       if (opts->events && opts->events->trying)
         opts->events->trying (opts->events->ctx, canon_name);
@@ -824,7 +825,7 @@ rcr_pull (struct rcr_store *s, const char *name, const struct rcr_pull_opts *opt
           rcr_error_release (&tmp);
         }
     }
-  if (ret < 0 && known)
+  if (ret < 0 && known && !newer_found)
     {
       /* podman's rule for --pull=newer: without a newer image, or with a registry that
          cannot be asked, the local image is used */

@@ -109,6 +109,19 @@ no_containers() {
   rcr rmi -f 127.0.0.1:1/test/unreachable:latest
 }
 
+@test "--pull=newer asks only for the name the local image is stored under" {
+  # Regression test: a short name's other candidates were asked too, so a local
+  # localhost/ image could be replaced by a registry's image of the same short name
+  local name=pull-other-$$-$RANDOM
+  push_derived_image "$name" <<<"file /version registry" >/dev/null
+  rcr tag alpine "localhost/test/$name:latest"
+  rcr run --rm --pull=newer "test/$name" sh -c 'cat /version 2>/dev/null || echo local'
+  assert_equal "$output" local
+  assert_contains "$stderr" "localhost/test/$name:latest"
+  refute_contains "$stderr" "Writing manifest"
+  rcr rmi "localhost/test/$name:latest"
+}
+
 @test "exit status 125: rcr's own failures (bad flag, unknown image with --pull=never)" {
   rcr 125 run --no-such-flag alpine true
   assert_contains "$stderr" "no-such-flag"
