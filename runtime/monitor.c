@@ -16,9 +16,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -27,6 +29,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "runtime/attach.h"
 #include "runtime/process.h"
 #include "runtime/seccomp.h"
 #include "runtime/spawn.h"
@@ -318,6 +321,19 @@ write_all (int fd, const char *p, size_t len)
 
 /* ---- the loop ---- */
 
+#define MAX_CLIENTS 4
+/* output a client may fall behind by before it is dropped */
+#define CLIENT_QUEUE_MAX (4u << 20)
+
+/* An `rcr attach` connection and the messages it has not taken yet, each stored as its
+   length (uint32_t) and bytes. */
+struct attach_client
+{
+  int fd;
+  char *queue;
+  size_t head, len; /* unsent bytes at queue + head */
+};
+
 struct relay
 {
   int sigfd;
@@ -328,6 +344,14 @@ struct relay
   int in;  /* our stdin to copy into the pty, or -1 */
   pid_t pid;
   bool sig_proxy;
+  /* detached: `rcr attach` clients (see runtime/attach.h) */
+  int listener; /* or -1 */
+  struct attach_client clients[MAX_CLIENTS];
+  int stdin_w;         /* the container's stdin pipe, or -1 */
+  bool pty_input;      /* clients may type into the pty (-i) */
+  char pending[65536]; /* client input the container has not taken yet */
+  size_t pending_len, pending_off;
+  bool stdin_eof; /* close stdin_w once pending is written */
 };
 
 static void
@@ -338,6 +362,212 @@ copy_winsize (int from, int to)
     ioctl (to, TIOCSWINSZ, &ws);
 }
 
+static void
+drop_client (struct relay *r, int i)
+{
+  close (r->clients[i].fd);
+  free (r->clients[i].queue);
+  r->clients[i] = (struct attach_client){ .fd = -1 };
+}
+
+/* Sends the queued messages the client will take now; false when it must be dropped. */
+static bool
+flush_client (struct attach_client *cl)
+{
+  while (cl->len > 0)
+    {
+      uint32_t n;
+      ssize_t w;
+      memcpy (&n, cl->queue + cl->head, sizeof (n));
+      w = send (cl->fd, cl->queue + cl->head + sizeof (n), n, MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0 && errno == EAGAIN)
+        return true;
+      if (w < 0)
+        return false;
+      cl->head += sizeof (n) + n;
+      cl->len -= sizeof (n) + n;
+    }
+  free (cl->queue);
+  cl->queue = NULL;
+  cl->head = 0;
+  return true;
+}
+
+static bool
+enqueue (struct attach_client *cl, char type, const char *data, size_t len)
+{
+  uint32_t n = (uint32_t)len + 1;
+  if (cl->len + sizeof (n) + n > CLIENT_QUEUE_MAX)
+    return false;
+  /* room at the end: move what is left to the front and grow to the largest we allow */
+  if (cl->queue == NULL)
+    cl->queue = rcr_xmalloc0 (CLIENT_QUEUE_MAX);
+  else if (cl->head + cl->len + sizeof (n) + n > CLIENT_QUEUE_MAX)
+    {
+      memmove (cl->queue, cl->queue + cl->head, cl->len);
+      cl->head = 0;
+    }
+  memcpy (cl->queue + cl->head + cl->len, &n, sizeof (n));
+  cl->queue[cl->head + cl->len + sizeof (n)] = type;
+  memcpy (cl->queue + cl->head + cl->len + sizeof (n) + 1, data, len);
+  cl->len += sizeof (n) + n;
+  return true;
+}
+
+/* Output goes to every client without ever waiting: what a client cannot take now waits
+   in its queue, and one that falls too far behind (or is gone) is dropped rather than
+   stall the container or the log. */
+static void
+broadcast (struct relay *r, char type, const char *data, size_t len)
+{
+  struct iovec iov[2] = { { &type, 1 }, { (void *)data, len } };
+  struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+
+  for (int i = 0; i < MAX_CLIENTS; i++)
+    {
+      struct attach_client *cl = &r->clients[i];
+      if (cl->fd < 0)
+        continue;
+      if (cl->len == 0 && sendmsg (cl->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+        continue;
+      if ((cl->len == 0 && errno != EAGAIN) || !enqueue (cl, type, data, len))
+        drop_client (r, i);
+    }
+}
+
+/* At the end: the last output, then RCR_ATTACH_END so that clients know they saw it
+   all. A client that takes nothing for 10 s is left behind. */
+static void
+finish_clients (struct relay *r)
+{
+  broadcast (r, RCR_ATTACH_END, NULL, 0);
+  for (;;)
+    {
+      struct pollfd fds[MAX_CLIENTS];
+      int n = 0;
+      for (int i = 0; i < MAX_CLIENTS; i++)
+        fds[i] = (struct pollfd){ .fd = r->clients[i].len > 0 ? r->clients[i].fd : -1, .events = POLLOUT };
+      for (int i = 0; i < MAX_CLIENTS; i++)
+        n += fds[i].fd >= 0;
+      if (n == 0)
+        break;
+      n = poll (fds, MAX_CLIENTS, 10000);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      for (int i = 0; i < MAX_CLIENTS; i++)
+        if (fds[i].fd >= 0 && fds[i].revents && !flush_client (&r->clients[i]))
+          drop_client (r, i);
+    }
+  for (int i = 0; i < MAX_CLIENTS; i++)
+    if (r->clients[i].fd >= 0)
+      drop_client (r, i);
+}
+
+static int
+input_target (const struct relay *r)
+{
+  if (r->stdin_w >= 0)
+    return r->stdin_w;
+  return r->pty_input ? r->pty : -1;
+}
+
+static void
+close_stdin_if_done (struct relay *r)
+{
+  if (r->stdin_eof && r->pending_len == 0 && r->stdin_w >= 0)
+    {
+      close (r->stdin_w);
+      r->stdin_w = -1;
+    }
+}
+
+/* Writes what the container will take now; the rest waits for POLLOUT (its stdin may
+   never be read, and the monitor must keep relaying output meanwhile). */
+static void
+flush_pending (struct relay *r)
+{
+  int fd = input_target (r);
+  while (r->pending_len > 0)
+    {
+      ssize_t w = fd < 0 ? -1 : write (fd, r->pending + r->pending_off, r->pending_len);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0 && errno == EAGAIN)
+        return;
+      if (w <= 0)
+        {
+          r->pending_len = 0; /* nobody reads it any more */
+          break;
+        }
+      r->pending_off += (size_t)w;
+      r->pending_len -= (size_t)w;
+    }
+  r->pending_off = 0;
+  close_stdin_if_done (r);
+}
+
+static void
+client_message (struct relay *r, int i)
+{
+  char msg[1 + sizeof (r->pending)];
+  ssize_t n = recv (r->clients[i].fd, msg, sizeof (msg), MSG_DONTWAIT);
+
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return;
+  if (n <= 0)
+    {
+      drop_client (r, i);
+      return;
+    }
+  switch (msg[0])
+    {
+    case RCR_ATTACH_STDIN:
+      if (n == 1)
+        {
+          /* the client's stdin ended: so does the container's, as with podman */
+          r->stdin_eof = true;
+          close_stdin_if_done (r);
+        }
+      else if (input_target (r) >= 0)
+        {
+          memcpy (r->pending, msg + 1, (size_t)n - 1);
+          r->pending_len = (size_t)n - 1;
+          r->pending_off = 0;
+          flush_pending (r);
+        }
+      break;
+    case RCR_ATTACH_WINSIZE:
+      if (r->pty >= 0 && (size_t)n == 1 + sizeof (struct winsize))
+        {
+          struct winsize ws;
+          memcpy (&ws, msg + 1, sizeof (ws));
+          ioctl (r->pty, TIOCSWINSZ, &ws);
+        }
+      break;
+    default:
+      drop_client (r, i);
+    }
+}
+
+static void
+accept_client (struct relay *r)
+{
+  int fd = accept4 (r->listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd < 0)
+    return;
+  for (int i = 0; i < MAX_CLIENTS; i++)
+    if (r->clients[i].fd < 0)
+      {
+        r->clients[i].fd = fd;
+        return;
+      }
+  close (fd); /* too many: the client sees the end at once */
+}
+
 static int
 relay_loop (struct relay *r)
 {
@@ -346,8 +576,9 @@ relay_loop (struct relay *r)
 
   for (;;)
     {
-      struct pollfd fds[5];
-      int nfds = 0, idx_sig, idx_pipe[2] = { -1, -1 }, idx_pty = -1, idx_in = -1;
+      struct pollfd fds[7 + MAX_CLIENTS];
+      int nfds = 0, idx_sig, idx_pipe[2] = { -1, -1 }, idx_pty = -1, idx_in = -1, idx_listen = -1, idx_out = -1;
+      int idx_client[MAX_CLIENTS];
       char buf[65536];
 
       fds[nfds] = (struct pollfd){ .fd = r->sigfd, .events = POLLIN };
@@ -367,6 +598,28 @@ relay_loop (struct relay *r)
         {
           fds[nfds] = (struct pollfd){ .fd = r->in, .events = POLLIN };
           idx_in = nfds++;
+        }
+      if (r->listener >= 0 && !exited)
+        {
+          fds[nfds] = (struct pollfd){ .fd = r->listener, .events = POLLIN };
+          idx_listen = nfds++;
+        }
+      if (r->pending_len > 0 && input_target (r) >= 0)
+        {
+          fds[nfds] = (struct pollfd){ .fd = input_target (r), .events = POLLOUT };
+          idx_out = nfds++;
+        }
+      for (int i = 0; i < MAX_CLIENTS; i++)
+        {
+          idx_client[i] = -1;
+          /* no more input from anyone until the container took the last */
+          if (r->clients[i].fd >= 0)
+            {
+              fds[nfds] = (struct pollfd){ .fd = r->clients[i].fd,
+                                           .events = (short)((r->pending_len > 0 ? 0 : POLLIN)
+                                                             | (r->clients[i].len > 0 ? POLLOUT : 0)) };
+              idx_client[i] = nfds++;
+            }
         }
       /* once the process is gone, drain what is left and stop */
       if (exited && r->pipes[0] < 0 && r->pipes[1] < 0 && r->pty < 0)
@@ -408,6 +661,7 @@ relay_loop (struct relay *r)
                 if (r->streams[k].out >= 0)
                   write_all (r->streams[k].out, buf, (size_t)n);
                 log_data (r->logfd, &r->streams[k], buf, (size_t)n);
+                broadcast (r, (char)(k == 0 ? RCR_ATTACH_STDOUT : RCR_ATTACH_STDERR), buf, (size_t)n);
               }
             else if (n == 0 || (errno != EINTR && errno != EAGAIN))
               {
@@ -422,11 +676,13 @@ relay_loop (struct relay *r)
             {
               write_all (STDOUT_FILENO, buf, (size_t)n);
               log_data (r->logfd, &r->streams[0], buf, (size_t)n);
+              broadcast (r, RCR_ATTACH_STDOUT, buf, (size_t)n);
             }
           else if (n == 0 || (errno != EINTR && errno != EAGAIN))
             {
               close (r->pty);
               r->pty = -1;
+              r->pending_len = 0;
             }
         }
       if (idx_in >= 0 && (fds[idx_in].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -437,6 +693,24 @@ relay_loop (struct relay *r)
           else if (n <= 0)
             r->in = -1; /* our stdin ended; the terminal stays */
         }
+      if (idx_out >= 0 && fds[idx_out].revents)
+        flush_pending (r);
+      for (int i = 0; i < MAX_CLIENTS; i++)
+        {
+          short ev = idx_client[i] >= 0 ? fds[idx_client[i]].revents : 0;
+          if ((ev & POLLOUT) && !flush_client (&r->clients[i]))
+            drop_client (r, i);
+          if (r->clients[i].fd < 0)
+            continue;
+          if (ev & POLLIN)
+            client_message (r, i);
+          else if ((ev & (POLLHUP | POLLERR)) && r->pending_len > 0)
+            drop_client (r, i); /* gone, with input the container has not taken: not worth waiting for */
+          else if (ev & (POLLHUP | POLLERR))
+            client_message (r, i);
+        }
+      if (idx_listen >= 0 && (fds[idx_listen].revents & POLLIN))
+        accept_client (r);
       if (exited && r->pipes[0] < 0 && r->pipes[1] < 0 && r->pty < 0)
         break;
     }
@@ -447,6 +721,33 @@ relay_loop (struct relay *r)
     while (waitpid (r->pid, &status, 0) < 0 && errno == EINTR)
       ;
   return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+/* The socket `rcr attach` connects to, made before the container is reported running
+   so that an attach right after `run -d` finds it. Its path goes through an fd of the
+   directory: run_dir can be longer than sun_path allows. */
+static int
+attach_listen (const char *run_dir, int *dirfd_out, rcr_error_t *err)
+{
+  cleanup_close int dirfd = open (run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int fd = -1;
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  char path[64];
+
+  if (dirfd < 0)
+    return rcr_make_error (err, errno, "open \"%s\"", run_dir);
+  snprintf (path, sizeof (path), "/proc/self/fd/%d/%s", dirfd, RCR_ATTACH_SOCKET);
+  snprintf (addr.sun_path, sizeof (addr.sun_path), "%s", path);
+  fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0)
+    return rcr_make_error (err, errno, "socket");
+  unlinkat (dirfd, RCR_ATTACH_SOCKET, 0); /* a previous run's */
+  if (bind (fd, (struct sockaddr *)&addr, sizeof (addr)) < 0)
+    return rcr_make_error (err, errno, "bind \"%s/%s\"", run_dir, RCR_ATTACH_SOCKET);
+  if (fchmodat (dirfd, RCR_ATTACH_SOCKET, 0600, 0) < 0 || listen (fd, MAX_CLIENTS) < 0)
+    return rcr_make_error (err, errno, "listen on \"%s/%s\"", run_dir, RCR_ATTACH_SOCKET);
+  *dirfd_out = steal_fd (&dirfd);
+  return steal_fd (&fd);
 }
 
 static int
@@ -469,7 +770,18 @@ monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struc
 {
   struct spawn_storage s;
   struct rcr_spawned sp = { -1, -1, -1 };
-  struct relay r = { .sigfd = -1, .logfd = -1, .pipes = { -1, -1 }, .pty = -1, .in = -1 };
+  struct relay r = { .sigfd = -1,
+                     .logfd = -1,
+                     .pipes = { -1, -1 },
+                     .pty = -1,
+                     .in = -1,
+                     .listener = -1,
+                     .clients = { { .fd = -1 }, { .fd = -1 }, { .fd = -1 }, { .fd = -1 } },
+                     .stdin_w = -1 };
+  cleanup_close int run_dirfd = -1;
+  /* detached -i: a pipe whose write end we keep, for `rcr attach` to feed */
+  bool interactive = o->interactive || rcr_json_get_bool (c->config, "interactive", false);
+  int in_pipe[2] = { -1, -1 };
   cleanup_free char *log_path = rcr_strdup_printf ("%s/ctr.log", c->dir);
   cleanup_free char *started = rcr_strdup_printf ("%s/started", c->dir);
   int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
@@ -482,6 +794,15 @@ monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struc
     {
       storage_clear (&s);
       return -1;
+    }
+  if (!terminal)
+    {
+      r.listener = attach_listen (c->run_dir, &run_dirfd, err);
+      if (r.listener < 0)
+        {
+          storage_clear (&s);
+          return rcr_error_wrap (err, "the attach socket of container %s", c->id);
+        }
     }
   r.streams[0] = (struct log_stream){ .name = "stdout", .out = terminal ? STDOUT_FILENO : -1 };
   r.streams[1] = (struct log_stream){ .name = "stderr", .out = terminal ? STDERR_FILENO : -1 };
@@ -509,8 +830,17 @@ monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struc
           s.sc.stdio[1] = out_pipe[1];
           s.sc.stdio[2] = err_pipe[1];
         }
-      if (o->interactive)
+      if (terminal && o->interactive)
         s.sc.stdio[0] = STDIN_FILENO;
+      else if (!terminal && interactive)
+        {
+          if (pipe2 (in_pipe, O_CLOEXEC) < 0)
+            {
+              storage_clear (&s);
+              return rcr_make_error (err, errno, "pipe");
+            }
+          s.sc.stdio[0] = in_pipe[0];
+        }
     }
 
   r.sigfd = block_signals (&oldmask);
@@ -565,7 +895,19 @@ monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struc
       r.pipes[0] = out_pipe[0];
       r.pipes[1] = err_pipe[0];
     }
+  if (in_pipe[1] >= 0)
+    {
+      close (in_pipe[0]);
+      in_pipe[0] = -1;
+      r.stdin_w = steal_fd (&in_pipe[1]);
+      fcntl (r.stdin_w, F_SETFL, O_NONBLOCK);
+    }
   r.pty = sp.pty_master;
+  if (r.pty >= 0 && !terminal && interactive)
+    {
+      r.pty_input = true;
+      fcntl (r.pty, F_SETFL, O_NONBLOCK);
+    }
   if (r.pty >= 0 && terminal)
     {
       if (isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved_tio) == 0)
@@ -581,6 +923,13 @@ monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struc
   r.pid = sp.pid;
   r.sig_proxy = o->sig_proxy && r.pty < 0;
   code = relay_loop (&r);
+  /* from now on an attach finds no socket and learns the container has ended */
+  if (r.listener >= 0)
+    {
+      unlinkat (run_dirfd, RCR_ATTACH_SOCKET, 0);
+      close (r.listener);
+      r.listener = -1;
+    }
   /* the container's mount namespace is gone, so the daemon is ending: leave nothing
      behind (nor let --rm remove its directories under it) */
   if (sp.fuse_pid > 0)
@@ -611,8 +960,18 @@ monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struc
   rcr_debug ("state recorded");
 
 out:
+  /* the attached clients end only now, so that the exit status they ask for is recorded */
+  finish_clients (&r);
+  if (r.listener >= 0)
+    {
+      unlinkat (run_dirfd, RCR_ATTACH_SOCKET, 0);
+      close (r.listener);
+    }
+  if (r.stdin_w >= 0)
+    close (r.stdin_w);
   for (int k = 0; k < 2; k++)
     {
+      rcr_cleanup_closep (&in_pipe[k]);
       rcr_cleanup_closep (&out_pipe[k]);
       rcr_cleanup_closep (&err_pipe[k]);
       if (r.pipes[k] >= 0 && r.pipes[k] != out_pipe[0] && r.pipes[k] != err_pipe[0])
@@ -693,6 +1052,14 @@ rcr_container_start (const struct rcr_context *ctx, struct rcr_container *c, con
         }
       if (chdir ("/") < 0)
         _exit (1);
+      /* a container that leaves its stdin pipe unread must not kill us on a write: the
+         write fails with EPIPE instead (the container resets its mask) */
+      {
+        sigset_t pipe_set;
+        sigemptyset (&pipe_set);
+        sigaddset (&pipe_set, SIGPIPE);
+        sigprocmask (SIG_BLOCK, &pipe_set, NULL);
+      }
       if (monitor_run (ctx, c, o, false, ready_to_pipe, &rp, &code, &merr) < 0)
         {
           if (rp.fd >= 0)
