@@ -114,6 +114,7 @@ extern const struct rcr_verb rcr_verb_image;
 extern const struct rcr_verb rcr_verb_login;
 extern const struct rcr_verb rcr_verb_logout;
 extern const struct rcr_verb rcr_verb_unshare;
+extern const struct rcr_verb rcr_verb_attach;
 extern const struct rcr_verb rcr_verb_run;
 extern const struct rcr_verb rcr_verb_create;
 extern const struct rcr_verb rcr_verb_start;

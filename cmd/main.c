@@ -15,11 +15,11 @@
 #include "storage/driver.h"
 
 static const struct rcr_verb *const verbs[] = {
-  &rcr_verb_create,  &rcr_verb_exec,    &rcr_verb_image,  &rcr_verb_images,  &rcr_verb_info,  &rcr_verb_inspect,
-  &rcr_verb_kill,    &rcr_verb_login,   &rcr_verb_logout, &rcr_verb_logs,    &rcr_verb_pause, &rcr_verb_port,
-  &rcr_verb_ps,      &rcr_verb_pull,    &rcr_verb_rename, &rcr_verb_restart, &rcr_verb_rm,    &rcr_verb_rmi,
-  &rcr_verb_run,     &rcr_verb_start,   &rcr_verb_stop,   &rcr_verb_tag,     &rcr_verb_top,   &rcr_verb_unpause,
-  &rcr_verb_unshare, &rcr_verb_version, &rcr_verb_volume, &rcr_verb_wait,
+  &rcr_verb_attach,  &rcr_verb_create,  &rcr_verb_exec,    &rcr_verb_image,  &rcr_verb_images,  &rcr_verb_info,
+  &rcr_verb_inspect, &rcr_verb_kill,    &rcr_verb_login,   &rcr_verb_logout, &rcr_verb_logs,    &rcr_verb_pause,
+  &rcr_verb_port,    &rcr_verb_ps,      &rcr_verb_pull,    &rcr_verb_rename, &rcr_verb_restart, &rcr_verb_rm,
+  &rcr_verb_rmi,     &rcr_verb_run,     &rcr_verb_start,   &rcr_verb_stop,   &rcr_verb_tag,     &rcr_verb_top,
+  &rcr_verb_unpause, &rcr_verb_unshare, &rcr_verb_version, &rcr_verb_volume, &rcr_verb_wait,
 };
 
 static void
