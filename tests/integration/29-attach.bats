@@ -9,7 +9,7 @@ setup_file() {
 
 teardown_file() {
   local c
-  for c in at-out at-in at-cat at-tty at-stopped at-nostdin at-noi; do
+  for c in at-out at-in at-cat at-tty at-stopped at-nostdin at-noi at-fds; do
     rcr rm -f "$c" || true
   done
   remove_store "$RCR_TEST_STORE"
@@ -94,4 +94,36 @@ attach_cmd() {
   rcr 125 attach --detach-keys ctrl-1 at-stopped
   assert_contains "$stderr" "invalid detach keys"
   rcr 125 attach no-such-container
+}
+
+@test "the attach socket is private and goes with the container; its stdin pipe leaks no fd" {
+  rcr run -d -i --network none --name at-fds alpine sh -c 'read line; echo "got $line"; exit 6'
+  local id=$output sock=$RCR_TEST_STORE/run/containers/$output/attach
+  [ -S "$sock" ]
+  [ "$(stat -c %a "$sock")" = 600 ]
+  # the container's first process has its three standard streams and nothing else
+  rcr exec at-fds ls /proc/1/fd
+  [ "$output" = $'0\n1\n2' ]
+  rcr exec at-fds readlink /proc/1/fd/0
+  [[ $output == pipe:* ]]
+  run --separate-stderr bash -c "printf 'bye\n' | $(attach_cmd "$id")"
+  [ "$status" -eq 6 ]
+  [ "$output" = "got bye" ]
+  [ ! -e "$sock" ]
+  rcr rm at-fds
+}
+
+@test "attach works where the socket's path is longer than sun_path allows" {
+  local long=$BATS_TEST_TMPDIR/run-$(printf 'x%.0s' {1..120})
+  local r=("$RCR_BIN" --root "$RCR_TEST_STORE/root" --runroot "$long")
+  run --separate-stderr "${r[@]}" run -d --network none --name at-long alpine sh -c 'sleep 1; echo far; exit 2'
+  [ "$status" -eq 0 ]
+  local id=$output
+  [ "${#long}" -gt 108 ]
+  run --separate-stderr timeout 30 "${r[@]}" attach at-long
+  [ "$status" -eq 2 ]
+  [ "$output" = far ]
+  run --separate-stderr "${r[@]}" rm at-long
+  [ "$status" -eq 0 ]
+  [ ! -e "$long/containers/$id" ]
 }
