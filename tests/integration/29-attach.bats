@@ -9,7 +9,7 @@ setup_file() {
 
 teardown_file() {
   local c
-  for c in at-out at-in at-cat at-tty at-stopped at-nostdin at-noi at-fds; do
+  for c in at-out at-in at-cat at-tty at-stopped at-nostdin at-noi at-fds at-sig at-win; do
     rcr rm -f "$c" || true
   done
   remove_store "$RCR_TEST_STORE"
@@ -126,4 +126,23 @@ attach_cmd() {
   run --separate-stderr "${r[@]}" rm at-long
   [ "$status" -eq 0 ]
   [ ! -e "$long/containers/$id" ]
+}
+
+@test "attach passes signals on without a tty, and window sizes with one" {
+  rcr run -d --network none --name at-sig alpine sh -c 'trap "echo got-term; exit 9" TERM; echo ready; while :; do sleep 0.1; done'
+  local out=$BATS_TEST_TMPDIR/sig.out
+  "$RCR_BIN" --root "$RCR_TEST_STORE/root" --runroot "$RCR_TEST_STORE/run" attach at-sig >"$out" 2>&1 </dev/null &
+  local pid=$!
+  sleep 1
+  kill -TERM "$pid"
+  status=0
+  wait "$pid" || status=$?
+  [ "$status" -eq 9 ]
+  [ "$(cat "$out")" = got-term ]
+  rcr rm at-sig
+  rcr run -d -t -i --network none --name at-win alpine sh
+  run bash -c "(sleep 1; printf 'stty size; exit 0\r'; sleep 5) | script -eqc \"stty rows 33 cols 77; $(attach_cmd at-win)\" /dev/null"
+  [ "$status" -eq 0 ]
+  assert_contains "$output" "33 77"
+  rcr rm at-win
 }
