@@ -67,21 +67,6 @@ parse_detach_keys (const char *spec, char *out, size_t size)
     }
 }
 
-static void
-write_all (int fd, const char *p, size_t len)
-{
-  while (len > 0)
-    {
-      ssize_t w = write (fd, p, len);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0)
-        return;
-      p += w;
-      len -= (size_t)w;
-    }
-}
-
 static int
 send_msg (int sock, char type, const void *data, size_t len)
 {
@@ -239,9 +224,9 @@ relay (struct attach_session *s, struct rcr_container *c, int sigfd, int *signo)
           if (buf[0] == RCR_ATTACH_END)
             ended = true;
           else if (buf[0] == RCR_ATTACH_STDOUT)
-            write_all (STDOUT_FILENO, buf + 1, (size_t)n - 1);
+            (void)rcr_write_all (STDOUT_FILENO, buf + 1, (size_t)n - 1);
           else if (buf[0] == RCR_ATTACH_STDERR)
-            write_all (STDERR_FILENO, buf + 1, (size_t)n - 1);
+            (void)rcr_write_all (STDERR_FILENO, buf + 1, (size_t)n - 1);
         }
       if (stdin_open && fds[2].revents)
         {

@@ -226,19 +226,19 @@ rcr_read_file (const char *path, size_t max_size, char **out, size_t *len, rcr_e
   return rcr_read_fd (fd, what, max_size, out, len, err);
 }
 
-static int
-write_all (int fd, const void *data, size_t len)
+int
+rcr_write_all (int fd, const void *data, size_t len)
 {
   const char *p = data;
   while (len > 0)
     {
       ssize_t n = write (fd, p, len);
-      if (n < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return -1;
-        }
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n == 0)
+        errno = EIO;
+      if (n <= 0)
+        return -1;
       p += n;
       len -= (size_t)n;
     }
@@ -254,7 +254,7 @@ rcr_write_file_replace (const char *path, const void *data, size_t len, mode_t m
   fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0)
     return rcr_make_error (err, errno, "create \"%s\"", tmp);
-  if (fchmod (fd, mode) < 0 || write_all (fd, data, len) < 0 || (sync && fsync (fd) < 0))
+  if (fchmod (fd, mode) < 0 || rcr_write_all (fd, data, len) < 0 || (sync && fsync (fd) < 0))
     {
       int r = rcr_make_error (err, errno, "write \"%s\"", tmp);
       unlink (tmp);

@@ -304,21 +304,6 @@ log_data (int logfd, struct log_stream *s, const char *data, size_t len)
     }
 }
 
-static void
-write_all (int fd, const char *p, size_t len)
-{
-  while (len > 0)
-    {
-      ssize_t w = write (fd, p, len);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0)
-        return;
-      p += w;
-      len -= (size_t)w;
-    }
-}
-
 /* ---- the loop ---- */
 
 #define MAX_CLIENTS 4
@@ -659,7 +644,7 @@ relay_loop (struct relay *r)
             if (n > 0)
               {
                 if (r->streams[k].out >= 0)
-                  write_all (r->streams[k].out, buf, (size_t)n);
+                  (void)rcr_write_all (r->streams[k].out, buf, (size_t)n);
                 log_data (r->logfd, &r->streams[k], buf, (size_t)n);
                 broadcast (r, (char)(k == 0 ? RCR_ATTACH_STDOUT : RCR_ATTACH_STDERR), buf, (size_t)n);
               }
@@ -674,7 +659,7 @@ relay_loop (struct relay *r)
           ssize_t n = read (r->pty, buf, sizeof (buf));
           if (n > 0)
             {
-              write_all (STDOUT_FILENO, buf, (size_t)n);
+              (void)rcr_write_all (STDOUT_FILENO, buf, (size_t)n);
               log_data (r->logfd, &r->streams[0], buf, (size_t)n);
               broadcast (r, RCR_ATTACH_STDOUT, buf, (size_t)n);
             }
@@ -689,7 +674,7 @@ relay_loop (struct relay *r)
         {
           ssize_t n = read (r->in, buf, sizeof (buf));
           if (n > 0 && r->pty >= 0)
-            write_all (r->pty, buf, (size_t)n);
+            (void)rcr_write_all (r->pty, buf, (size_t)n);
           else if (n <= 0)
             r->in = -1; /* our stdin ended; the terminal stays */
         }

@@ -43,23 +43,6 @@ read_full (int fd, void *buf, size_t len)
   return 0;
 }
 
-static int
-write_full (int fd, const void *buf, size_t len)
-{
-  const char *p = buf;
-  while (len > 0)
-    {
-      ssize_t n = write (fd, p, len);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return -1;
-      p += n;
-      len -= (size_t)n;
-    }
-  return 0;
-}
-
 /* One helper's command line: TOOL PID (filled in at apply) then the map's triples. */
 static char **
 idmap_argv (const char *tool, const struct rcr_id_map *map, size_t n_map)
@@ -175,8 +158,8 @@ child_fail (int errfd, const char *msg)
 {
   size_t len = strnlen (msg, ERRMSG_MAX - 1);
   uint32_t l = (uint32_t)len;
-  write_full (errfd, &l, sizeof (l));
-  write_full (errfd, msg, len);
+  (void)rcr_write_all (errfd, &l, sizeof (l));
+  (void)rcr_write_all (errfd, msg, len);
   _exit (1);
 }
 
@@ -283,7 +266,7 @@ rcr_userns_run_mapped (rcr_userns_fn fn, void *arg, int extra_flags, int *exit_s
                     strerror (errno));
           child_fail (errp[1], msg);
         }
-      if (write_full (to_parent[1], &c, 1) < 0 || read_full (to_child[0], &c, 1) < 0)
+      if (rcr_write_all (to_parent[1], &c, 1) < 0 || read_full (to_child[0], &c, 1) < 0)
         _exit (1);
       if (rootless
           && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0 || (!plan.single && setgroups (0, NULL) < 0)))
@@ -311,7 +294,7 @@ rcr_userns_run_mapped (rcr_userns_fn fn, void *arg, int extra_flags, int *exit_s
       ret = -1;
     }
   else
-    write_full (to_child[1], &c, 1);
+    (void)rcr_write_all (to_child[1], &c, 1);
   close (to_child[1]);
   to_child[1] = -1;
 
