@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -403,4 +404,15 @@ rcr_find_executable (const char *name)
       free (candidate);
     }
   return NULL;
+}
+
+void
+rcr_signals_reset (void)
+{
+  sigset_t none;
+  sigemptyset (&none);
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      signal (sig, SIG_DFL);
+  sigprocmask (SIG_SETMASK, &none, NULL);
 }

@@ -20,6 +20,10 @@ int rcr_read_fd (int fd, const char *what, size_t max_size, char **out, size_t *
 /* Reads a whole file (at most max_size bytes) into a NUL-terminated buffer. */
 int rcr_read_file (const char *path, size_t max_size, char **out, size_t *len, rcr_error_t *err);
 
+/* Every signal back to its default action and none blocked: for a child about to
+   become something else (the container, a helper daemon). */
+void rcr_signals_reset (void);
+
 /* Writes all of data to fd, retrying after EINTR and short writes; -1 with errno on failure. */
 int rcr_write_all (int fd, const void *data, size_t len);
 

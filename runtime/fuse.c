@@ -92,16 +92,11 @@ static void __attribute__ ((noreturn)) run_daemon (const struct rcr_fuse_overlay
   cleanup_free char *dir = NULL;
   cleanup_strv char **argv = NULL;
   rcr_error_t err = NULL;
-  sigset_t none;
   int log, null, fd;
 
   /* not in the terminal's process group: ^C is for the container, not its root */
   setsid ();
-  sigemptyset (&none);
-  for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP)
-      signal (sig, SIG_DFL);
-  sigprocmask (SIG_SETMASK, &none, NULL);
+  rcr_signals_reset ();
 
   log = open (f->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
   null = open ("/dev/null", O_RDWR | O_CLOEXEC);

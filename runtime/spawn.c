@@ -471,14 +471,7 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
   child_sock = sock;
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   /* the monitor blocks signals for its signalfd: the container must not inherit that */
-  {
-    sigset_t none;
-    sigemptyset (&none);
-    for (int sig = 1; sig < NSIG; sig++)
-      if (sig != SIGKILL && sig != SIGSTOP)
-        signal (sig, SIG_DFL);
-    sigprocmask (SIG_SETMASK, &none, NULL);
-  }
+  rcr_signals_reset ();
   if (recv (sock, &type, 1, 0) != 1 || type != MSG_MAPPED)
     _exit (125);
   if (c->rootless && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))

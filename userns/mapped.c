@@ -108,7 +108,7 @@ write_proc (pid_t pid, const char *file, const char *text, rcr_error_t *err)
 }
 
 int
-rcr_userns_apply (const struct rcr_idmap_plan *plan, pid_t pid, rcr_error_t *err)
+rcr_userns_apply (struct rcr_idmap_plan *plan, pid_t pid, rcr_error_t *err)
 {
   char pidbuf[32];
   pid_t u = -1, g = -1;

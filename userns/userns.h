@@ -46,8 +46,9 @@ struct rcr_idmap_plan
    mode falls back to a single-id map with a warning (as podman does); keep-id fails with
    the usermod hint. */
 int rcr_userns_plan (enum rcr_userns_mode mode, struct rcr_idmap_plan *plan, rcr_error_t *err);
-/* Writes the planned maps for process pid (a child in a new user namespace). */
-int rcr_userns_apply (const struct rcr_idmap_plan *plan, pid_t pid, rcr_error_t *err);
+/* Writes the planned maps for process pid (a child in a new user namespace); the pid is
+   put into the helpers' command lines for the call. */
+int rcr_userns_apply (struct rcr_idmap_plan *plan, pid_t pid, rcr_error_t *err);
 void rcr_userns_plan_clear (struct rcr_idmap_plan *plan);
 
 /* The work a mapped child does; a failure's message travels back to the parent. */
