@@ -405,6 +405,25 @@ psx"
   rcr create --name before alpine true
 }
 
+@test "/etc/hosts and /etc/hostname are written at each start in the run directory, with the name of that start" {
+  rcr create --name first alpine cat /etc/hosts /etc/hostname
+  id=$output
+  rcr inspect --format '{{.HostsPath}} {{.HostnamePath}}' first
+  assert_equal "$output" "$RCR_TEST_STORE/run/containers/$id/hosts $RCR_TEST_STORE/run/containers/$id/hostname"
+  rcr start -a first
+  assert_contains "$output" "${id:0:12} first"
+  rcr rename first second
+  rcr start -a second
+  assert_contains "$output" "${id:0:12} second"
+  refute_contains "$output" "first"
+  # nothing derived is kept with the container on disk
+  [ -e "$RCR_TEST_STORE/root/containers/$id/config.json" ]
+  [ ! -e "$RCR_TEST_STORE/root/containers/$id/hosts" ]
+  [ ! -e "$RCR_TEST_STORE/root/containers/$id/.containerenv" ]
+  rcr rm second
+  [ ! -e "$RCR_TEST_STORE/run/containers/$id" ]
+}
+
 @test "the monitor SIGKILLed: the container shows exited and no container process remains" {
   # as root in the container the process dies with its monitor (parent-death signal);
   # as another user that signal is gone and rcr must kill it once it sees the monitor dead
