@@ -23,17 +23,19 @@ absolute_or_null (const char *env)
 int
 rcr_paths_init (struct rcr_paths *p, const char *root, const char *runroot, rcr_error_t *err)
 {
-  struct passwd *pw;
+  cleanup_free char *pw_home = NULL;
+  bool known;
 
   memset (p, 0, sizeof (*p));
   p->uid = geteuid ();
   p->gid = getegid ();
   p->rootless = p->uid != 0;
-  pw = getpwuid (p->uid);
-  p->user = pw ? rcr_xstrdup (pw->pw_name) : rcr_strdup_printf ("%u", (unsigned)p->uid);
+  known = rcr_user_lookup (p->uid, &p->user, &pw_home) == 0;
+  if (!known)
+    p->user = rcr_strdup_printf ("%u", (unsigned)p->uid);
   p->home = absolute_or_null ("HOME");
-  if (p->home == NULL && pw && pw->pw_dir[0] == '/')
-    p->home = rcr_xstrdup (pw->pw_dir);
+  if (p->home == NULL && known && pw_home[0] == '/')
+    p->home = steal_pointer (&pw_home);
 
   if (root)
     p->root = rcr_xstrdup (root);

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,6 +381,83 @@ rcr_rm_rf (const char *path, rcr_error_t *err)
       return rcr_make_error (err, errno, "stat \"%s\"", path);
     }
   return rm_rf_at (AT_FDCWD, path, st.st_dev, path, err);
+}
+
+/* Finds UID in a passwd file's text; false when absent, or when the file has NIS
+   "compat" entries (+/-), which only NSS can interpret. */
+bool
+rcr_passwd_find (char *text, uid_t uid, char **name, char **home, bool *compat)
+{
+  char *save = NULL;
+
+  *compat = false;
+  for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *f[7];
+      int n = 0;
+      uint64_t v;
+
+      if (line[0] == '+' || line[0] == '-')
+        {
+          *compat = true;
+          return false;
+        }
+      f[n++] = line;
+      for (char *p = line; *p && n < 7; p++)
+        if (*p == ':')
+          {
+            *p = '\0';
+            f[n++] = p + 1;
+          }
+      if (n < 7 || f[0][0] == '\0' || rcr_parse_u64 (f[2], &v) < 0 || v != (uint64_t)uid)
+        continue;
+      *name = rcr_xstrdup (f[0]);
+      *home = rcr_xstrdup (f[5]);
+      return true;
+    }
+  return false;
+}
+
+int
+rcr_user_lookup (uid_t uid, char **name, char **home)
+{
+  /* one lookup per process: the answer does not change under us */
+  static bool cached;
+  static uid_t cached_uid;
+  static char *cached_name, *cached_home;
+
+  if (!cached || cached_uid != uid)
+    {
+      cleanup_free char *text = NULL;
+      rcr_error_t ignored = NULL;
+      char *n = NULL, *h = NULL;
+      bool compat = false;
+
+      /* /etc/passwd first: the first NSS lookup of a process costs half a millisecond
+         (nsswitch.conf, the nscd socket) where reading the file costs a twentieth */
+      if (rcr_read_file ("/etc/passwd", 16 << 20, &text, NULL, &ignored) < 0
+          || !rcr_passwd_find (text, uid, &n, &h, &compat))
+        {
+          struct passwd *pw;
+          rcr_error_release (&ignored);
+          pw = getpwuid (uid);
+          if (pw == NULL)
+            return -1;
+          n = rcr_xstrdup (pw->pw_name);
+          h = rcr_xstrdup (pw->pw_dir ? pw->pw_dir : "");
+        }
+      free (cached_name);
+      free (cached_home);
+      cached_name = n;
+      cached_home = h;
+      cached_uid = uid;
+      cached = true;
+    }
+  if (name)
+    *name = rcr_xstrdup (cached_name);
+  if (home)
+    *home = rcr_xstrdup (cached_home);
+  return 0;
 }
 
 char *

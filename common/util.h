@@ -41,6 +41,13 @@ int rcr_mkdir_p (const char *path, mode_t mode, rcr_error_t *err);
 int rcr_rm_rf (const char *path, rcr_error_t *err);
 
 /* Finds an executable in $PATH (or the given absolute path); returns a malloc'd path or NULL. */
+/* UID's user name and home directory: /etc/passwd, else NSS (getpwuid). -1 when
+   unknown. Either pointer may be NULL; the strings are the caller's. */
+int rcr_user_lookup (uid_t uid, char **name, char **home);
+/* The first entry of UID in TEXT (a passwd file's contents, modified); false when there
+   is none or when the file has NIS compat entries (+/-), which *COMPAT then says. */
+bool rcr_passwd_find (char *text, uid_t uid, char **name, char **home, bool *compat);
+
 char *rcr_find_executable (const char *name);
 
 /* malloc'd printf; aborts on out-of-memory like every allocation in rcr. */

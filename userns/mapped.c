@@ -174,8 +174,10 @@ rcr_userns_plan (enum rcr_userns_mode mode, struct rcr_idmap_plan *plan, rcr_err
   cleanup_free struct rcr_id_map *gmap = NULL;
   size_t n_uids = 0, n_gids = 0, n_umap, n_gmap;
   uid_t uid = geteuid ();
-  struct passwd *pw = getpwuid (uid);
-  cleanup_free char *user = pw ? rcr_xstrdup (pw->pw_name) : rcr_strdup_printf ("%u", (unsigned)uid);
+  cleanup_free char *user = NULL;
+
+  if (rcr_user_lookup (uid, &user, NULL) < 0)
+    user = rcr_strdup_printf ("%u", (unsigned)uid);
 
   memset (plan, 0, sizeof (*plan));
   plan->uid = uid;

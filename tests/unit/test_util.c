@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #define _GNU_SOURCE
+#include <pwd.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -83,6 +85,46 @@ main (void)
                 "wrap prefixes the context");
     rcr_error_release (&err);
     tap_ok (err == NULL, "release clears the error");
+  }
+  {
+    char text[] = "root:x:0:0:root:/root:/bin/bash\n"
+                  "broken line\n"
+                  ":x:7:7::/nowhere:/bin/sh\n"
+                  "alice:x:1000:1000:Alice,,,:/home/alice:/bin/bash\n"
+                  "alias:x:1000:1000::/home/alias:/bin/sh\n"
+                  "bob:x:1001:1001::/home/bob\n";
+    char *name = NULL, *home = NULL;
+    bool compat = true;
+    tap_ok (rcr_passwd_find (text, 1000, &name, &home, &compat) && !compat, "passwd: uid 1000 found");
+    tap_is_str (name, "alice", "passwd: the first entry of a uid wins");
+    tap_is_str (home, "/home/alice", "passwd: its home directory");
+    free (name);
+    free (home);
+  }
+  {
+    char text[] = "root:x:0:0:root:/root:/bin/bash\nbob:x:1001:1001::/home/bob\n:x:7:7::/x:/bin/sh\n";
+    char *name = NULL, *home = NULL;
+    bool compat = true;
+    tap_ok (!rcr_passwd_find (text, 1001, &name, &home, &compat) && !compat && name == NULL,
+            "passwd: a line with six fields is no entry");
+    tap_ok (!rcr_passwd_find (text, 7, &name, &home, &compat) && name == NULL, "passwd: an empty name is no entry");
+  }
+  {
+    char text[] = "root:x:0:0:root:/root:/bin/bash\n+@netgroup::::::\nalice:x:1000:1000::/home/alice:/bin/sh\n";
+    char *name = NULL, *home = NULL;
+    bool compat = false;
+    tap_ok (!rcr_passwd_find (text, 1000, &name, &home, &compat) && compat,
+            "passwd: NIS compat entries leave the lookup to NSS");
+  }
+  {
+    char *name = NULL, *home = NULL;
+    struct passwd *pw = getpwuid (0);
+    tap_ok (rcr_user_lookup (0, &name, &home) == 0 && pw && strcmp (name, pw->pw_name) == 0
+                && strcmp (home, pw->pw_dir) == 0,
+            "user lookup: uid 0 as getpwuid has it");
+    free (name);
+    free (home);
+    tap_ok (rcr_user_lookup (3999999999U, &name, NULL) < 0, "user lookup: an unknown uid");
   }
   return tap_done ();
 }
