@@ -136,6 +136,14 @@ write_text (const char *path, const char *text, rcr_error_t *err)
    own name. Without a network podman writes no resolv.conf; the image's stays. Like podman
    they go to the container's run directory, written anew at every start: derived files,
    kept off the disk (and regenerated after a reboot wiped them). */
+bool
+rcr_container_has_run_file (const struct rcr_container *c, const char *file)
+{
+  if (strcmp (file, "resolv.conf") == 0)
+    return strcmp (rcr_json_get_string (c->config, "network", "none"), "host") == 0;
+  return strcmp (file, "hosts") == 0 || strcmp (file, "hostname") == 0 || strcmp (file, ".containerenv") == 0;
+}
+
 int
 rcr_container_write_run_files (const struct rcr_container *c, rcr_error_t *err)
 {

@@ -44,6 +44,8 @@ int rcr_container_list (const struct rcr_context *ctx, struct rcr_container ***o
 
 /* hosts, hostname, .containerenv (and resolv.conf) in the run directory, for a start */
 int rcr_container_write_run_files (const struct rcr_container *c, rcr_error_t *err);
+/* Whether rcr_container_write_run_files writes FILE ("hosts", "resolv.conf", ...) for c. */
+bool rcr_container_has_run_file (const struct rcr_container *c, const char *file);
 
 int rcr_container_save_state (const struct rcr_context *ctx, struct rcr_container *c, rcr_error_t *err);
 

@@ -155,7 +155,7 @@ build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spaw
   s->upper = rcr_strdup_printf ("%s/upper", c->dir);
   s->work = rcr_strdup_printf ("%s/work", c->dir);
   s->rootfs = rcr_strdup_printf ("%s/rootfs", c->run_dir);
-  if (rcr_mkdir_p (s->rootfs, 0700, err) < 0 || rcr_container_write_run_files (c, err) < 0)
+  if (rcr_mkdir_p (s->rootfs, 0700, err) < 0)
     return -1;
   s->argv = strv_from_json (rcr_json_get_array (cfg, "command"));
   s->env = strv_from_json (rcr_json_get_array (cfg, "env"));
@@ -170,7 +170,9 @@ build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spaw
                     || strcmp (rcr_json_get_string (json_object_array_get_idx (mounts, k), "destination", ""),
                                etc_files[i].dest)
                            == 0;
-      if (!user_owns && access (src, F_OK) == 0)
+      /* the run directory's files are written while the id maps are (start_meanwhile) */
+      if (!user_owns
+          && (etc_files[i].run_dir ? rcr_container_has_run_file (c, etc_files[i].file) : access (src, F_OK) == 0))
         add_mount (s, src, etc_files[i].dest, NULL, false, false, true);
     }
   for (size_t i = 0; mounts && i < json_object_array_length (mounts); i++)
@@ -213,6 +215,20 @@ build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spaw
       s->sc.fuse = &s->fuse;
     }
   s->sc.read_only = rcr_json_get_bool (cfg, "readOnly", false);
+  /* podman mounts a --rm container's overlay "volatile": nothing of it outlives the
+     container, so nothing is synced, and its unmount does not sync the whole file system
+     the store is on. The kernel leaves work/work/incompat/volatile behind and refuses a
+     later mount while it is there (after a killed monitor, a new start of the same
+     container): work/work is overlay's scratch space, remade at every mount, so a start
+     removes what an earlier one left (its mode is 0, rcr_rm_rf copes). */
+  s->sc.volatile_upper = rcr_json_get_bool (cfg, "autoRemove", false);
+  if (s->sc.volatile_upper)
+    {
+      cleanup_free char *scratch = rcr_strdup_printf ("%s/work/work", c->dir);
+      struct stat st;
+      if (lstat (scratch, &st) == 0 && rcr_rm_rf (scratch, err) < 0)
+        return rcr_error_wrap (err, "clear overlay's work directory of container %s", c->id);
+    }
   s->sc.privileged = privileged;
   s->sc.argv = s->argv;
   s->sc.env = s->env;
@@ -750,6 +766,25 @@ block_signals (sigset_t *old)
 
 /* Runs the container to its end; called in the process that is its monitor. ready() is
    told once the command runs (or why it could not). */
+/* What the container needs only once it is mapped, done while the id-map helpers run:
+   the files rcr binds in (written for every start) and the "has run" marker. */
+struct start_meanwhile
+{
+  struct rcr_container *c;
+  const char *started;
+};
+
+static int
+start_meanwhile (void *arg, rcr_error_t *err)
+{
+  struct start_meanwhile *m = arg;
+  int fd = open (m->started, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    close (fd);
+  m->c->state.monitor_start_time = rcr_pid_start_time (getpid ());
+  return rcr_container_write_run_files (m->c, err);
+}
+
 static int
 monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struct rcr_start_opts *o, bool terminal,
              void (*ready) (void *arg, int status, const char *msg), void *ready_arg, int *exit_code, rcr_error_t *err)
@@ -772,6 +807,7 @@ monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struc
   cleanup_free char *started = rcr_strdup_printf ("%s/started", c->dir);
   int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
   struct termios saved_tio;
+  struct start_meanwhile meanwhile;
   bool raw = false;
   sigset_t oldmask;
   int code, ret = 0;
@@ -830,17 +866,14 @@ monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struc
     }
 
   r.sigfd = block_signals (&oldmask);
-  {
-    int fd = open (started, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    if (fd >= 0)
-      close (fd);
-  }
+  meanwhile = (struct start_meanwhile){ .c = c, .started = started };
+  s.sc.meanwhile = start_meanwhile;
+  s.sc.meanwhile_arg = &meanwhile;
   c->state.status = RCR_STATUS_RUNNING;
   c->state.started_at_ns = now_ns ();
   c->state.finished_at_ns = 0;
   c->state.exit_code = -1;
   c->state.monitor_pid = getpid ();
-  c->state.monitor_start_time = rcr_pid_start_time (getpid ());
   free (c->state.error);
   c->state.error = NULL;
 

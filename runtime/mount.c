@@ -365,8 +365,8 @@ common_dir_len (char **dirs, size_t n)
 }
 
 int
-rcr_mount_overlay (char **lower, size_t n_lower, const char *upper, const char *work, bool userxattr, int *mfd,
-                   rcr_error_t *err)
+rcr_mount_overlay (char **lower, size_t n_lower, const char *upper, const char *work, bool userxattr,
+                   bool volatile_upper, int *mfd, rcr_error_t *err)
 {
   cleanup_close int fs = sys_fsopen ("overlay", FSOPEN_CLOEXEC);
   int m;
@@ -386,6 +386,8 @@ rcr_mount_overlay (char **lower, size_t n_lower, const char *upper, const char *
     return rcr_make_error (err, errno, "overlay: set upper and work dirs");
   if (userxattr && sys_fsconfig (fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
     return rcr_make_error (err, errno, "overlay: userxattr");
+  if (volatile_upper && sys_fsconfig (fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0)
+    return rcr_make_error (err, errno, "overlay: volatile");
   if (sys_fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return rcr_make_error (err, errno, "create overlay (%zu layers)", n_lower);
   m = sys_fsmount (fs, FSMOUNT_CLOEXEC, 0);
@@ -424,6 +426,7 @@ classic:
         || (upper && sys_fsconfig (fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0)
         || (work && sys_fsconfig (fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
         || (userxattr && sys_fsconfig (fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+        || (volatile_upper && sys_fsconfig (fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0)
         || sys_fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
       {
         int r = rcr_make_error (err, errno, "create overlay (%zu layers)", n_lower);

@@ -38,9 +38,11 @@ int rcr_mount_host_devices (int rootfd, bool rootless, rcr_error_t *err);
 
 /* Kernel overlay from layer directories (lower[0] is the bottom layer), upper and work,
    with userxattr when rootless; lowerdir+ one layer at a time (no option-page limit), else
-   the classic option string with paths relative to a common directory. */
-int rcr_mount_overlay (char **lower, size_t n_lower, const char *upper, const char *work, bool userxattr, int *mfd,
-                       rcr_error_t *err);
+   the classic option string with paths relative to a common directory. volatile_upper:
+   the upper directory is never synced (podman's choice for --rm containers, whose upper
+   layer does not outlive them): no sync of the whole upper file system at unmount. */
+int rcr_mount_overlay (char **lower, size_t n_lower, const char *upper, const char *work, bool userxattr,
+                       bool volatile_upper, int *mfd, rcr_error_t *err);
 
 /* An empty FUSE filesystem, detached (attach it with rcr_mount_attach): its /dev/fuse fd
    goes to the daemon that serves it, which must run before anything touches the mount

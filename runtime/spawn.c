@@ -522,7 +522,7 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
         close (dev);
       }
     else
-      CHECK (rcr_mount_overlay (c->layers, c->n_layers, c->upper, c->work, c->rootless, &m, err_p));
+      CHECK (rcr_mount_overlay (c->layers, c->n_layers, c->upper, c->work, c->rootless, c->volatile_upper, &m, err_p));
     CHECK (rcr_mount_attach (m, target, "the container's root", err_p));
   }
   rootfd = open (c->rootfs_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -768,7 +768,9 @@ rcr_spawn (const struct rcr_spawn_config *c, struct rcr_spawned *out, rcr_error_
   close (sp[1]);
 
   rcr_debug ("cloned %d", (int)pid);
-  if (c->rootless && rcr_userns_apply (&plan, pid, err) < 0)
+  if (c->rootless && rcr_userns_apply (&plan, pid, c->meanwhile, c->meanwhile_arg, err) < 0)
+    goto kill_child;
+  if (!c->rootless && c->meanwhile && c->meanwhile (c->meanwhile_arg, err) < 0)
     goto kill_child;
   rcr_userns_plan_clear (&plan);
   /* the user namespace for the fuse-overlayfs daemon, opened while the child is still

@@ -37,7 +37,8 @@ struct rcr_spawn_config
   const char *vfs_root;                  /* the vfs driver: a copied tree bound as the root instead of overlay */
   const struct rcr_fuse_overlayfs *fuse; /* the fuse-overlayfs driver instead of overlay */
   bool read_only;
-  bool privileged; /* no masked or read-only paths */
+  bool volatile_upper; /* overlay's "volatile": an upper layer that is never synced (--rm) */
+  bool privileged;     /* no masked or read-only paths */
 
   /* process */
   char **argv;
@@ -67,6 +68,11 @@ struct rcr_spawn_config
 
   /* the container's stdin/stdout/stderr when not a tty (-1 = /dev/null) */
   int stdio[3];
+
+  /* the caller's work that the container needs only once it is mapped (files it will
+     bind, say): run while the id-map helpers run, in the parent; a failure fails the spawn */
+  int (*meanwhile) (void *arg, rcr_error_t *err);
+  void *meanwhile_arg;
 };
 
 struct rcr_spawned

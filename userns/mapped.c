@@ -108,7 +108,8 @@ write_proc (pid_t pid, const char *file, const char *text, rcr_error_t *err)
 }
 
 int
-rcr_userns_apply (struct rcr_idmap_plan *plan, pid_t pid, rcr_error_t *err)
+rcr_userns_apply (struct rcr_idmap_plan *plan, pid_t pid, int (*meanwhile) (void *arg, rcr_error_t *err),
+                  void *meanwhile_arg, rcr_error_t *err)
 {
   char pidbuf[32];
   pid_t u = -1, g = -1;
@@ -124,7 +125,9 @@ rcr_userns_apply (struct rcr_idmap_plan *plan, pid_t pid, rcr_error_t *err)
       if (write_proc (pid, "uid_map", line, err) < 0 || write_proc (pid, "setgroups", "deny", err) < 0)
         return -1;
       snprintf (line, sizeof (line), "0 %u 1\n", (unsigned)plan->gid);
-      return write_proc (pid, "gid_map", line, err);
+      if (write_proc (pid, "gid_map", line, err) < 0)
+        return -1;
+      return meanwhile ? meanwhile (meanwhile_arg, err) : 0;
     }
   snprintf (pidbuf, sizeof (pidbuf), "%d", (int)pid);
   plan->uid_argv[1] = pidbuf;
@@ -133,6 +136,8 @@ rcr_userns_apply (struct rcr_idmap_plan *plan, pid_t pid, rcr_error_t *err)
   ret = spawn_idmap_tool (plan->uid_tool, plan->uid_argv, &u, err);
   if (ret == 0)
     ret = spawn_idmap_tool (plan->gid_tool, plan->gid_argv, &g, err);
+  if (ret == 0 && meanwhile && meanwhile (meanwhile_arg, err) < 0)
+    ret = -1;
   if (u > 0 && wait_idmap_tool ("newuidmap", u, pid, ret < 0 ? &later : err) < 0)
     ret = -1;
   if (g > 0 && wait_idmap_tool ("newgidmap", g, pid, ret < 0 ? &later : err) < 0)
@@ -290,7 +295,7 @@ rcr_userns_run_mapped (rcr_userns_fn fn, void *arg, int extra_flags, int *exit_s
 
   if (read_full (to_parent[0], &c, 1) < 0)
     ret = -1; /* the child failed before unsharing: its message follows */
-  else if (rootless && rcr_userns_apply (&plan, pid, err) < 0)
+  else if (rootless && rcr_userns_apply (&plan, pid, NULL, NULL, err) < 0)
     {
       kill (pid, SIGKILL);
       ret = -1;

@@ -47,8 +47,11 @@ struct rcr_idmap_plan
    the usermod hint. */
 int rcr_userns_plan (enum rcr_userns_mode mode, struct rcr_idmap_plan *plan, rcr_error_t *err);
 /* Writes the planned maps for process pid (a child in a new user namespace); the pid is
-   put into the helpers' command lines for the call. */
-int rcr_userns_apply (struct rcr_idmap_plan *plan, pid_t pid, rcr_error_t *err);
+   put into the helpers' command lines for the call. MEANWHILE (may be NULL) runs while the
+   helpers do, for work of the caller's that the child needs only once mapped; its failure
+   fails the call (after the helpers are waited for). */
+int rcr_userns_apply (struct rcr_idmap_plan *plan, pid_t pid, int (*meanwhile) (void *arg, rcr_error_t *err),
+                      void *meanwhile_arg, rcr_error_t *err);
 void rcr_userns_plan_clear (struct rcr_idmap_plan *plan);
 
 /* The work a mapped child does; a failure's message travels back to the parent. */

@@ -456,6 +456,26 @@ psx"
   done
 }
 
+@test "--rm: the overlay is volatile, as podman mounts it; after its monitor is SIGKILLed the container starts again" {
+  rcr run --rm alpine sh -c 'head -n 1 /proc/self/mountinfo'
+  assert_contains "$output" "volatile"
+  rcr run alpine sh -c 'head -n 1 /proc/self/mountinfo'
+  refute_contains "$output" "volatile"
+  # the first run waits to be killed, the second ends at once (the upper layer stays)
+  rcr run -d --rm --name volatile-orphan alpine sh -c 'test -e /ran && exit 7; touch /ran; sleep 1000'
+  id=$output
+  rcr inspect --format '{{.State.ConmonPid}} {{.State.Pid}}' "$id"
+  read -r monitor pid <<<"$output"
+  echo "$pid" >>"$BATS_TEST_TMPDIR/pids"
+  kill -KILL "$monitor"
+  wait_until 50 0.1 pid_gone "$monitor"
+  wait_until 50 0.1 pid_gone "$pid"
+  # the kernel left work/work/incompat/volatile (work/work is mode 0: not for us to look
+  # at), which refuses a second volatile mount until it is removed
+  rcr 7 start -a "$id"
+  [ ! -e "$RCR_TEST_STORE/root/containers/$id" ]
+}
+
 @test "a wiped runtime directory (a reboot): the container is still listed as exited and starts again" {
   rcr run --name survivor alpine sh -c 'echo run-$$'
   id=$(r inspect --format '{{.Id}}' survivor)
