@@ -579,18 +579,16 @@ run_wait (struct rcr_context *ctx, const struct rcr_verb *verb, int argc, char *
     int ret = 0;
     for (int i = optind; i < argc; i++)
       {
-        cleanup_free char *exits = rcr_strdup_printf ("%s/exits/%s", ctx->paths.runroot, argv[i]);
-        cleanup_free char *text = NULL;
         rcr_error_t err = NULL;
-        int one;
+        int one, code;
         /* a --rm container that already removed itself left its exit code behind */
-        if (strlen (argv[i]) == 64 && rcr_read_file (exits, 64, &text, NULL, &err) == 0)
+        if (strlen (argv[i]) == 64 && strchr (argv[i], '/') == NULL && rcr_exit_code_lookup (ctx, argv[i], &code) == 0)
           {
             cleanup_container struct rcr_container *still = NULL;
             if (rcr_container_load (ctx, argv[i], &still, &err) < 0)
               {
                 rcr_error_release (&err);
-                printf ("%d\n", atoi (text));
+                printf ("%d\n", code);
                 continue;
               }
           }

@@ -136,6 +136,77 @@ write_text (const char *path, const char *text, rcr_error_t *err)
    own name. Without a network podman writes no resolv.conf; the image's stays. Like podman
    they go to the container's run directory, written anew at every start: derived files,
    kept off the disk (and regenerated after a reboot wiped them). */
+/* ---- the exit codes of --rm containers ---- */
+
+/* How long a removed --rm container's exit code stays for `rcr wait` (podman keeps them
+   for five minutes too). */
+#define EXIT_CODE_KEEP_SECONDS (5 * 60)
+
+/* exits/ID is a symlink whose target is the code: made and replaced atomically, and it
+   needs no data block, so nothing to write back or to free later. */
+int
+rcr_exit_code_record (const struct rcr_context *ctx, const char *id, int code, rcr_error_t *err)
+{
+  cleanup_free char *dir = rcr_strdup_printf ("%s/exits", ctx->paths.runroot);
+  cleanup_free char *path = rcr_strdup_printf ("%s/%s", dir, id);
+  cleanup_free char *tmp = rcr_strdup_printf ("%s/.%s.tmp-%d", dir, id, (int)getpid ());
+  char text[16];
+
+  snprintf (text, sizeof (text), "%d", code);
+  if (rcr_mkdir_p (dir, 0700, err) < 0)
+    return -1;
+  unlink (tmp);
+  if (symlink (text, tmp) < 0)
+    return rcr_make_error (err, errno, "create \"%s\"", tmp);
+  if (rename (tmp, path) < 0)
+    {
+      int r = rcr_make_error (err, errno, "rename \"%s\"", tmp);
+      unlink (tmp);
+      return r;
+    }
+  return 0;
+}
+
+int
+rcr_exit_code_lookup (const struct rcr_context *ctx, const char *id, int *code)
+{
+  cleanup_free char *path = rcr_strdup_printf ("%s/exits/%s", ctx->paths.runroot, id);
+  char text[64];
+  ssize_t n = readlink (path, text, sizeof (text) - 1);
+
+  if (n < 0 && errno == EINVAL)
+    {
+      /* a regular file, as earlier versions wrote */
+      cleanup_close int fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      n = fd < 0 ? -1 : read (fd, text, sizeof (text) - 1);
+    }
+  if (n <= 0)
+    return -1;
+  text[n] = '\0';
+  *code = atoi (text);
+  return 0;
+}
+
+void
+rcr_exit_codes_prune (const struct rcr_context *ctx)
+{
+  cleanup_free char *dir = rcr_strdup_printf ("%s/exits", ctx->paths.runroot);
+  cleanup_dir DIR *d = opendir (dir);
+  struct dirent *de;
+  time_t now = time (NULL);
+
+  if (d == NULL)
+    return;
+  while ((de = readdir (d)) != NULL)
+    {
+      struct stat st;
+      if (de->d_name[0] == '.' && (de->d_name[1] == '\0' || (de->d_name[1] == '.' && de->d_name[2] == '\0')))
+        continue;
+      if (fstatat (dirfd (d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && now - st.st_mtime > EXIT_CODE_KEEP_SECONDS)
+        unlinkat (dirfd (d), de->d_name, 0);
+    }
+}
+
 bool
 rcr_container_has_run_file (const struct rcr_container *c, const char *file)
 {

@@ -42,6 +42,12 @@ int rcr_container_load (const struct rcr_context *ctx, const char *name_or_id, s
 /* Every container, loaded as above, oldest first. */
 int rcr_container_list (const struct rcr_context *ctx, struct rcr_container ***out, size_t *n, rcr_error_t *err);
 
+/* A --rm container's exit code, kept (in the run directory) after it removed itself so
+   that `rcr wait` still learns it; pruned after five minutes. lookup: -1 when there is none. */
+int rcr_exit_code_record (const struct rcr_context *ctx, const char *id, int code, rcr_error_t *err);
+int rcr_exit_code_lookup (const struct rcr_context *ctx, const char *id, int *code);
+void rcr_exit_codes_prune (const struct rcr_context *ctx);
+
 /* hosts, hostname, .containerenv (and resolv.conf) in the run directory, for a start */
 int rcr_container_write_run_files (const struct rcr_container *c, rcr_error_t *err);
 /* Whether rcr_container_write_run_files writes FILE ("hosts", "resolv.conf", ...) for c. */

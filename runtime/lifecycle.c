@@ -143,9 +143,6 @@ rcr_container_stop (const struct rcr_context *ctx, struct rcr_container *c, int 
 int
 rcr_container_wait (const struct rcr_context *ctx, struct rcr_container *c, int *exit_code, rcr_error_t *err)
 {
-  cleanup_free char *exits = rcr_strdup_printf ("%s/exits/%s", ctx->paths.runroot, c->id);
-  cleanup_free char *text = NULL;
-  rcr_error_t tmp = NULL;
   bool exited = false;
 
   /* a container never started is waited for until it runs and ends, as podman does */
@@ -159,9 +156,8 @@ rcr_container_wait (const struct rcr_context *ctx, struct rcr_container *c, int 
     }
   *exit_code = c->state.exit_code;
   /* a --rm container left its code behind when it removed itself */
-  if (access (c->dir, F_OK) < 0 && rcr_read_file (exits, 64, &text, NULL, &tmp) == 0)
-    *exit_code = atoi (text);
-  rcr_error_release (&tmp);
+  if (access (c->dir, F_OK) < 0)
+    rcr_exit_code_lookup (ctx, c->id, exit_code);
   return 0;
 }
 

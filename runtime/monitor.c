@@ -770,6 +770,7 @@ block_signals (sigset_t *old)
    the files rcr binds in (written for every start) and the "has run" marker. */
 struct start_meanwhile
 {
+  const struct rcr_context *ctx;
   struct rcr_container *c;
   const char *started;
 };
@@ -782,6 +783,7 @@ start_meanwhile (void *arg, rcr_error_t *err)
   if (fd >= 0)
     close (fd);
   m->c->state.monitor_start_time = rcr_pid_start_time (getpid ());
+  rcr_exit_codes_prune (m->ctx);
   return rcr_container_write_run_files (m->c, err);
 }
 
@@ -866,7 +868,7 @@ monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struc
     }
 
   r.sigfd = block_signals (&oldmask);
-  meanwhile = (struct start_meanwhile){ .c = c, .started = started };
+  meanwhile = (struct start_meanwhile){ .ctx = ctx, .c = c, .started = started };
   s.sc.meanwhile = start_meanwhile;
   s.sc.meanwhile_arg = &meanwhile;
   c->state.status = RCR_STATUS_RUNNING;
@@ -963,12 +965,8 @@ monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struc
   if (o->remove)
     {
       /* `rcr wait` on a --rm container still learns how it ended */
-      cleanup_free char *exits = rcr_strdup_printf ("%s/exits", ctx->paths.runroot);
-      cleanup_free char *path = rcr_strdup_printf ("%s/%s", exits, c->id);
-      cleanup_free char *text = rcr_strdup_printf ("%d\n", code);
       rcr_error_t tmp = NULL;
-      if (rcr_mkdir_p (exits, 0700, &tmp) < 0
-          || rcr_write_file_replace (path, text, strlen (text), 0600, false, &tmp) < 0)
+      if (rcr_exit_code_record (ctx, c->id, code, &tmp) < 0)
         rcr_error_release (&tmp);
       if (rcr_container_delete (ctx, c, err) < 0)
         ret = rcr_error_wrap (err, "remove container %s", c->id);

@@ -161,6 +161,24 @@ got-usr1"
   rcr 125 wait no-such-container
 }
 
+@test "wait on a --rm container that removed itself prints its code, kept five minutes" {
+  rcr run -d --rm alpine sh -c 'sleep 0.3; exit 4'
+  id=$output
+  rcr wait "$id"
+  assert_equal "$output" 4
+  wait_until 50 0.1 test ! -e "$RCR_TEST_STORE/root/containers/$id"
+  rcr wait "$id"
+  assert_equal "$output" 4
+  # an exit code older than five minutes goes at the next start; a newer one stays
+  old=$(printf '%064d' 7)
+  ln -s 9 "$RCR_TEST_STORE/run/exits/$old"
+  touch -h -d '6 minutes ago' "$RCR_TEST_STORE/run/exits/$old"
+  rcr run --rm alpine true
+  [ ! -e "$RCR_TEST_STORE/run/exits/$old" ] && [ ! -L "$RCR_TEST_STORE/run/exits/$old" ]
+  rcr wait "$id"
+  assert_equal "$output" 4
+}
+
 @test "start -a attaches and returns the container's status" {
   rcr create --name att alpine sh -c 'echo attached; exit 5'
   rcr 5 start -a att
