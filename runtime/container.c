@@ -498,14 +498,13 @@ rcr_container_create (const struct rcr_context *ctx, json_object *config, struct
   {
     cleanup_free char *upper = rcr_strdup_printf ("%s/upper", c->dir);
     cleanup_free char *work = rcr_strdup_printf ("%s/work", c->dir);
-    cleanup_free char *rootfs = rcr_strdup_printf ("%s/rootfs", c->run_dir);
     cleanup_free char *cfg = rcr_strdup_printf ("%s/config.json", c->dir);
     if (mkdir (c->dir, 0700) < 0 || mkdir (upper, 0755) < 0 || mkdir (work, 0700) < 0)
       {
         rcr_make_error (err, errno, "create \"%s\"", c->dir);
         goto fail;
       }
-    if (rcr_mkdir_p (rootfs, 0700, err) < 0 || keep_id_check (ctx, config, err) < 0 || build_root (ctx, c, config, err) < 0
+    if (keep_id_check (ctx, config, err) < 0 || build_root (ctx, c, config, err) < 0
         || keep_id_root (ctx, c, config, err) < 0
         /* a --rm container lives as long as its process: no need to outlive a crash */
         || rcr_json_write_file_sync (cfg, config, 0600, !rcr_json_get_bool (config, "autoRemove", false), err) < 0

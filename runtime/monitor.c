@@ -154,7 +154,10 @@ build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spaw
     }
   s->upper = rcr_strdup_printf ("%s/upper", c->dir);
   s->work = rcr_strdup_printf ("%s/work", c->dir);
-  s->rootfs = rcr_strdup_printf ("%s/rootfs", c->run_dir);
+  /* the root is mounted only in the container's own mount namespace, so every container
+     can use the same empty directory as its mount point: nothing to make or remove per
+     container */
+  s->rootfs = rcr_strdup_printf ("%s/rootfs", ctx->paths.runroot);
   if (rcr_mkdir_p (s->rootfs, 0700, err) < 0)
     return -1;
   s->argv = strv_from_json (rcr_json_get_array (cfg, "command"));
