@@ -70,7 +70,10 @@ static int child_sock = -1;
 
 static void __attribute__ ((noreturn)) child_fail_err (rcr_error_t err, int exit_code)
 {
-  struct child_msg m = { .type = MSG_ERROR, .errno_ = err ? err->status : 0 };
+  /* the status tells the parent which exit code the failure means: only exec's own
+     failures (127, 126) carry one; a setup error's errno (ENOENT, say) must not read as
+     "command not found" */
+  struct child_msg m = { .type = MSG_ERROR, .errno_ = err && exit_code != 125 ? err->status : 0 };
   snprintf (m.text, sizeof (m.text), "%s", err ? err->msg : "container setup failed");
   (void)!send (child_sock, &m, offsetof (struct child_msg, text) + strlen (m.text) + 1, MSG_NOSIGNAL);
   _exit (exit_code);
@@ -828,6 +831,9 @@ rcr_spawn (const struct rcr_spawn_config *c, struct rcr_spawned *out, rcr_error_
   return 0;
 
 kill_child:
+  /* rcr's own failure (125), whatever errno it carries */
+  if (*err)
+    (*err)->status = 0;
   rcr_userns_plan_clear (&plan);
   kill (pid, SIGKILL);
 reap:

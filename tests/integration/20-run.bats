@@ -132,6 +132,16 @@ no_containers() {
   no_containers
 }
 
+@test "exit status 125: a setup failure with ENOENT is rcr's, not a missing command (127)" {
+  d=$(mktemp -d "$BATS_TEST_TMPDIR/vol.XXXXXX")
+  rcr create -v "$d:/x" alpine true
+  id=$output
+  rmdir "$d"
+  rcr 125 start -a "$id"
+  assert_contains "$stderr" "No such file or directory"
+  rcr rm "$id"
+}
+
 @test "exit status 125: options that are not implemented yet are refused, never ignored" {
   rcr 125 run --rm --memory 64m alpine true
   assert_contains "$stderr" "not implemented"
