@@ -191,17 +191,31 @@ void
 rcr_exit_codes_prune (const struct rcr_context *ctx)
 {
   cleanup_free char *dir = rcr_strdup_printf ("%s/exits", ctx->paths.runroot);
-  cleanup_dir DIR *d = opendir (dir);
+  cleanup_free char *stamp = rcr_strdup_printf ("%s/.pruned", dir);
+  cleanup_dir DIR *d = NULL;
   struct dirent *de;
+  struct stat st;
   time_t now = time (NULL);
 
+  /* a look at the directory once a minute at most: a start in a busy loop pays one stat,
+     not one per code kept */
+  if (stat (stamp, &st) == 0 && now - st.st_mtime < 60 && st.st_mtime <= now)
+    return;
+  d = opendir (dir);
   if (d == NULL)
     return;
+  {
+    int fd = open (stamp, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0)
+      {
+        futimens (fd, NULL);
+        close (fd);
+      }
+  }
   while ((de = readdir (d)) != NULL)
     {
-      struct stat st;
-      if (de->d_name[0] == '.' && (de->d_name[1] == '\0' || (de->d_name[1] == '.' && de->d_name[2] == '\0')))
-        continue;
+      if (de->d_name[0] == '.')
+        continue; /* ., .., the stamp, a writer's temporary name */
       if (fstatat (dirfd (d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && now - st.st_mtime > EXIT_CODE_KEEP_SECONDS)
         unlinkat (dirfd (d), de->d_name, 0);
     }

@@ -158,7 +158,8 @@ build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spaw
      can use the same empty directory as its mount point: nothing to make or remove per
      container */
   s->rootfs = rcr_strdup_printf ("%s/rootfs", ctx->paths.runroot);
-  if (rcr_mkdir_p (s->rootfs, 0700, err) < 0)
+  /* the run directory too: a reboot may have emptied it since the container ran */
+  if (rcr_mkdir_p (s->rootfs, 0700, err) < 0 || rcr_mkdir_p (c->run_dir, 0700, err) < 0)
     return -1;
   s->argv = strv_from_json (rcr_json_get_array (cfg, "command"));
   s->env = strv_from_json (rcr_json_get_array (cfg, "env"));

@@ -169,10 +169,14 @@ got-usr1"
   wait_until 50 0.1 test ! -e "$RCR_TEST_STORE/root/containers/$id"
   rcr wait "$id"
   assert_equal "$output" 4
-  # an exit code older than five minutes goes at the next start; a newer one stays
+  # an exit code older than five minutes goes at a start (rcr looks once a minute at
+  # most: the stamp of the last look is made older too); a newer one stays
   old=$(printf '%064d' 7)
   ln -s 9 "$RCR_TEST_STORE/run/exits/$old"
   touch -h -d '6 minutes ago' "$RCR_TEST_STORE/run/exits/$old"
+  rcr run --rm alpine true
+  [ -L "$RCR_TEST_STORE/run/exits/$old" ]
+  touch -d '2 minutes ago' "$RCR_TEST_STORE/run/exits/.pruned"
   rcr run --rm alpine true
   [ ! -e "$RCR_TEST_STORE/run/exits/$old" ] && [ ! -L "$RCR_TEST_STORE/run/exits/$old" ]
   rcr wait "$id"
