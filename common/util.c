@@ -358,6 +358,10 @@ rm_rf_at (int parent, const char *name, dev_t dev, const char *top, rcr_error_t 
         {
           if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
             continue;
+          /* what readdir says is no directory goes at once, without a stat (a file
+             mounted on is refused by the kernel: EBUSY) */
+          if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN && unlinkat (dirfd (d), de->d_name, 0) == 0)
+            continue;
           if (rm_rf_at (dirfd (d), de->d_name, dev, top, err) < 0)
             return -1;
         }

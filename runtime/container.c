@@ -521,9 +521,10 @@ rcr_container_create (const struct rcr_context *ctx, json_object *config, struct
     if (keep_id_check (ctx, config, err) < 0 || build_root (ctx, c, config, err) < 0
         || keep_id_root (ctx, c, config, err) < 0
         /* a --rm container lives as long as its process: no need to outlive a crash */
-        || rcr_json_write_file_sync (cfg, config, 0600, !rcr_json_get_bool (config, "autoRemove", false), err) < 0
-        || rcr_container_save_state (ctx, c, err) < 0)
+        || rcr_json_write_file_sync (cfg, config, 0600, !rcr_json_get_bool (config, "autoRemove", false), err) < 0)
       goto fail;
+    /* no state file yet: a container without one reads as created (never started), the
+       state it has now; its first start writes one */
   }
   *out = c;
   return 0;

@@ -783,9 +783,14 @@ static int
 start_meanwhile (void *arg, rcr_error_t *err)
 {
   struct start_meanwhile *m = arg;
-  int fd = open (m->started, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  if (fd >= 0)
-    close (fd);
+  /* the marker tells a container that ran from one never started once the run directory
+     is gone; a --rm container is gone with its run */
+  if (!rcr_json_get_bool (m->c->config, "autoRemove", false))
+    {
+      int fd = open (m->started, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+      if (fd >= 0)
+        close (fd);
+    }
   m->c->state.monitor_start_time = rcr_pid_start_time (getpid ());
   rcr_exit_codes_prune (m->ctx);
   return rcr_container_write_run_files (m->c, err);

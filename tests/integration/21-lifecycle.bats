@@ -174,6 +174,7 @@ got-usr1"
   old=$(printf '%064d' 7)
   ln -s 9 "$RCR_TEST_STORE/run/exits/$old"
   touch -h -d '6 minutes ago' "$RCR_TEST_STORE/run/exits/$old"
+  touch "$RCR_TEST_STORE/run/exits/.pruned"
   rcr run --rm alpine true
   [ -L "$RCR_TEST_STORE/run/exits/$old" ]
   touch -d '2 minutes ago' "$RCR_TEST_STORE/run/exits/.pruned"
