@@ -481,10 +481,12 @@ static void __attribute__ ((noreturn)) run_reaper (void)
     }
 }
 
-static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config *c, bool single_map, int sock)
+static void __attribute__ ((noreturn))
+child_main (const struct rcr_spawn_config *c, bool single_map, int ns_flags, int sock)
 {
   rcr_error_t err = NULL;
   rcr_error_t *err_p = &err;
+  int unshare_errno = 0;
   cleanup_close int rootfd = -1;
   struct rcr_user user = { 0 };
   struct rcr_seccomp *filter = NULL;
@@ -494,10 +496,18 @@ static void __attribute__ ((noreturn)) child_main (const struct rcr_spawn_config
 
   child_sock = sock;
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+  /* The user namespace (and the pid namespace, which only clone can make this process
+     the init of) came with clone; the others are made here, owned by the new user
+     namespace as clone would have made them, while the parent runs the id-map helpers:
+     none needs the maps, and a network namespace is the costliest of all to make. */
+  if (unshare (ns_flags) < 0)
+    unshare_errno = errno;
   /* the monitor blocks signals for its signalfd: the container must not inherit that */
   rcr_signals_reset ();
   if (recv (sock, &type, 1, 0) != 1 || type != MSG_MAPPED)
     _exit (125);
+  if (unshare_errno)
+    child_fail (unshare_errno, "create the container's namespaces");
   if (c->rootless && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     child_fail (errno, "become root in the user namespace");
 
@@ -734,7 +744,8 @@ int
 rcr_spawn (const struct rcr_spawn_config *c, struct rcr_spawned *out, rcr_error_t *err)
 {
   int sp[2];
-  int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
+  int flags = CLONE_NEWPID;
+  int later = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP; /* made by the child */
   char mapped = MSG_MAPPED;
   struct rcr_idmap_plan plan = { 0 };
   cleanup_close int userns_fd = -1;
@@ -748,7 +759,7 @@ rcr_spawn (const struct rcr_spawn_config *c, struct rcr_spawned *out, rcr_error_
     return -1;
   out->fuse_pid = -1;
   if (c->new_netns)
-    flags |= CLONE_NEWNET;
+    later |= CLONE_NEWNET;
   if (c->rootless)
     flags |= CLONE_NEWUSER;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
@@ -766,7 +777,7 @@ rcr_spawn (const struct rcr_spawn_config *c, struct rcr_spawned *out, rcr_error_
   if (pid == 0)
     {
       close (sp[0]);
-      child_main (c, plan.single, sp[1]);
+      child_main (c, plan.single, later, sp[1]);
     }
   close (sp[1]);
 
