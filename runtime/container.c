@@ -133,10 +133,14 @@ write_text (const char *path, const char *text, rcr_error_t *err)
 
 /* /etc/hosts, /etc/hostname (and, sharing the host's network, /etc/resolv.conf) as podman
    4.3 writes them: the host's hosts entries, host.containers.internal, then the container's
-   own name. Without a network podman writes no resolv.conf; the image's stays. */
-static int
-write_etc_files (const char *dir, json_object *config, rcr_error_t *err)
+   own name. Without a network podman writes no resolv.conf; the image's stays. Like podman
+   they go to the container's run directory, written anew at every start: derived files,
+   kept off the disk (and regenerated after a reboot wiped them). */
+int
+rcr_container_write_run_files (const struct rcr_container *c, rcr_error_t *err)
 {
+  const char *dir = c->run_dir;
+  json_object *config = c->config;
   const char *hostname = rcr_json_get_string (config, "hostname", "");
   const char *name = rcr_json_get_string (config, "name", "");
   bool host_net = strcmp (rcr_json_get_string (config, "network", "none"), "host") == 0;
@@ -422,8 +426,7 @@ rcr_container_create (const struct rcr_context *ctx, json_object *config, struct
         rcr_make_error (err, errno, "create \"%s\"", c->dir);
         goto fail;
       }
-    if (rcr_mkdir_p (rootfs, 0700, err) < 0 || write_etc_files (c->dir, config, err) < 0
-        || keep_id_check (ctx, config, err) < 0 || build_root (ctx, c, config, err) < 0
+    if (rcr_mkdir_p (rootfs, 0700, err) < 0 || keep_id_check (ctx, config, err) < 0 || build_root (ctx, c, config, err) < 0
         || keep_id_root (ctx, c, config, err) < 0
         /* a --rm container lives as long as its process: no need to outlive a crash */
         || rcr_json_write_file_sync (cfg, config, 0600, !rcr_json_get_bool (config, "autoRemove", false), err) < 0

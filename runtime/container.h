@@ -42,6 +42,9 @@ int rcr_container_load (const struct rcr_context *ctx, const char *name_or_id, s
 /* Every container, loaded as above, oldest first. */
 int rcr_container_list (const struct rcr_context *ctx, struct rcr_container ***out, size_t *n, rcr_error_t *err);
 
+/* hosts, hostname, .containerenv (and resolv.conf) in the run directory, for a start */
+int rcr_container_write_run_files (const struct rcr_container *c, rcr_error_t *err);
+
 int rcr_container_save_state (const struct rcr_context *ctx, struct rcr_container *c, rcr_error_t *err);
 
 /* Deletes everything of a stopped container. */

@@ -253,8 +253,8 @@ rcr_container_inspect (const struct rcr_context *ctx, struct rcr_container *c)
   json_object_object_add (o, "ProcessLabel", json_object_new_string (""));
   {
     cleanup_free char *logp = rcr_strdup_printf ("%s/ctr.log", c->dir);
-    cleanup_free char *hostsp = rcr_strdup_printf ("%s/hosts", c->dir);
-    cleanup_free char *hostnamep = rcr_strdup_printf ("%s/hostname", c->dir);
+    cleanup_free char *hostsp = rcr_strdup_printf ("%s/hosts", c->run_dir);
+    cleanup_free char *hostnamep = rcr_strdup_printf ("%s/hostname", c->run_dir);
     json_object_object_add (o, "LogPath", json_object_new_string (logp));
     json_object_object_add (o, "HostsPath", json_object_new_string (hostsp));
     json_object_object_add (o, "HostnamePath", json_object_new_string (hostnamep));

@@ -123,13 +123,14 @@ build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spaw
   static const struct
   {
     const char *file, *dest;
-  } etc_files[] = { { "hosts", "/etc/hosts" },
-                    { "hostname", "/etc/hostname" },
-                    { "resolv.conf", "/etc/resolv.conf" },
-                    { ".containerenv", "/run/.containerenv" },
+    bool run_dir; /* written for this start, else made with the container */
+  } etc_files[] = { { "hosts", "/etc/hosts", true },
+                    { "hostname", "/etc/hostname", true },
+                    { "resolv.conf", "/etc/resolv.conf", true },
+                    { ".containerenv", "/run/.containerenv", true },
                     /* --userns=keep-id: the image's files with the user's entry added */
-                    { "passwd", "/etc/passwd" },
-                    { "group", "/etc/group" } };
+                    { "passwd", "/etc/passwd", false },
+                    { "group", "/etc/group", false } };
   const char *lower_root = rcr_json_get_string (cfg, "lowerRoot", NULL);
 
   memset (s, 0, sizeof (*s));
@@ -154,7 +155,7 @@ build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spaw
   s->upper = rcr_strdup_printf ("%s/upper", c->dir);
   s->work = rcr_strdup_printf ("%s/work", c->dir);
   s->rootfs = rcr_strdup_printf ("%s/rootfs", c->run_dir);
-  if (rcr_mkdir_p (s->rootfs, 0700, err) < 0)
+  if (rcr_mkdir_p (s->rootfs, 0700, err) < 0 || rcr_container_write_run_files (c, err) < 0)
     return -1;
   s->argv = strv_from_json (rcr_json_get_array (cfg, "command"));
   s->env = strv_from_json (rcr_json_get_array (cfg, "env"));
@@ -162,7 +163,7 @@ build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spaw
   /* rcr's own files first, so that a -v onto the same path (podman allows it) wins */
   for (size_t i = 0; i < sizeof (etc_files) / sizeof (etc_files[0]); i++)
     {
-      cleanup_free char *src = rcr_strdup_printf ("%s/%s", c->dir, etc_files[i].file);
+      cleanup_free char *src = rcr_strdup_printf ("%s/%s", etc_files[i].run_dir ? c->run_dir : c->dir, etc_files[i].file);
       bool user_owns = false;
       for (size_t k = 0; mounts && k < json_object_array_length (mounts); k++)
         user_owns = user_owns

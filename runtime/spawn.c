@@ -136,20 +136,29 @@ setup_dev (int rootfd, bool single_map, rcr_error_t *err_p)
                 { "stderr", "/proc/self/fd/2" }, { "ptmx", "pts/ptmx" },         { "core", "/proc/kcore" } };
   attach_new (rootfd, "/dev", "tmpfs", "tmpfs", dev_opts,
               MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_STRICTATIME, true, err_p);
-  /* the kernel refuses device nodes in a user namespace: bind the host's */
-  for (const char *const *d = devices; *d; d++)
-    {
-      cleanup_free char *host = rcr_strdup_printf ("/dev/%s", *d);
-      cleanup_free char *dest = rcr_strdup_printf ("/dev/%s", *d);
-      if (access (host, F_OK) < 0)
-        continue;
-      bind_into (rootfd, host, dest, false, true, true, err_p);
-    }
   {
     /* /dev is our fresh tmpfs: plain *at calls on it cannot leave it */
     cleanup_close int d = openat (rootfd, "dev", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (d < 0)
       child_fail (errno, "open /dev in the container");
+    /* the kernel refuses device nodes in a user namespace: bind the host's, each onto an
+       empty file of the same name */
+    for (const char *const *dev = devices; *dev; dev++)
+      {
+        cleanup_free char *host = rcr_strdup_printf ("/dev/%s", *dev);
+        cleanup_close int m = (int)syscall (SYS_open_tree, AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        int f;
+        if (m < 0 && errno == ENOENT)
+          continue; /* not on this host */
+        if (m < 0)
+          child_fail (errno, "clone mount of \"%s\"", host);
+        f = openat (d, *dev, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (f < 0)
+          child_fail (errno, "create /dev/%s", *dev);
+        close (f);
+        if (syscall (SYS_move_mount, m, "", d, *dev, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+          child_fail (errno, "mount /dev/%s", *dev);
+      }
     for (size_t i = 0; i < sizeof (links) / sizeof (links[0]); i++)
       if (!(strcmp (links[i].link, "core") == 0 && access ("/proc/kcore", F_OK) < 0) /* runc's rule */
           && symlinkat (links[i].target, d, links[i].link) < 0 && errno != EEXIST)
@@ -215,6 +224,9 @@ static void
 mask_paths (int rootfd, rcr_error_t *err_p)
 {
   static const char *const ro_tmpfs[] = { "size=0", NULL };
+  /* the first masked directory gets an empty read-only tmpfs; the others get binds of it
+     (one file system instance to make and to tear down, not one each) */
+  const char *empty_dir = NULL;
 
   for (const char *const *p = rcr_masked_paths; *p; p++)
     {
@@ -229,8 +241,17 @@ mask_paths (int rootfd, rcr_error_t *err_p)
         }
       if (fstat (target, &st) < 0)
         continue;
-      if (S_ISDIR (st.st_mode))
-        CHECK (rcr_mount_fs ("tmpfs", "tmpfs", ro_tmpfs, MOUNT_ATTR_RDONLY, &m, err_p));
+      if (S_ISDIR (st.st_mode) && empty_dir)
+        {
+          cleanup_close int src = -1;
+          CHECK (rcr_mount_open_in_root (rootfd, empty_dir, false, false, true, &src, err_p));
+          CHECK (rcr_mount_clone (src, "", false, false, &m, err_p));
+        }
+      else if (S_ISDIR (st.st_mode))
+        {
+          CHECK (rcr_mount_fs ("tmpfs", "tmpfs", ro_tmpfs, MOUNT_ATTR_RDONLY, &m, err_p));
+          empty_dir = *p;
+        }
       else
         CHECK (rcr_mount_clone (AT_FDCWD, "/dev/null", false, false, &m, err_p));
       CHECK (rcr_mount_attach (m, target, *p, err_p));
