@@ -18,6 +18,10 @@ struct rcr_seccomp;
    `caps` (the container's effective capability set as a bit mask of CAP_* numbers). */
 int rcr_seccomp_default (uint64_t caps, struct rcr_seccomp **out, rcr_error_t *err);
 
+/* The default profile as a short classic BPF program with libseccomp's meaning (see
+   seccomp-bpf.c); an error when the compact compiler does not cover the rule set. */
+int rcr_seccomp_default_compact (uint64_t caps, void **bpf, size_t *len, rcr_error_t *err);
+
 /* A profile in the OCI / Docker seccomp JSON format (what --security-opt seccomp=FILE takes). */
 int rcr_seccomp_from_file (const char *path, uint64_t caps, struct rcr_seccomp **out, rcr_error_t *err);
 
