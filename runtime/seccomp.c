@@ -1106,6 +1106,32 @@ rcr_seccomp_load_bpf (const void *bpf, size_t len, rcr_error_t *err)
   return rcr_make_error (err, errno, "load seccomp filter");
 }
 
+/* The default profile's program into fd: the compact compiler's, or libseccomp's when the
+   compiler refuses the rule set. */
+static int
+write_default_bpf (int fd, uint64_t caps, rcr_error_t *err)
+{
+  cleanup_free void *prog = NULL;
+  struct rcr_seccomp *s = NULL;
+  rcr_error_t refused = NULL;
+  size_t len;
+  int ret;
+
+  if (rcr_seccomp_default_compact (caps, &prog, &len, &refused) == 0)
+    {
+      if (rcr_write_all (fd, prog, len) < 0)
+        return rcr_make_error (err, errno, "write the seccomp filter");
+      return 0;
+    }
+  rcr_debug ("seccomp: %s; using libseccomp's program", refused->msg);
+  rcr_error_release (&refused);
+  if (rcr_seccomp_default (caps, &s, err) < 0)
+    return -1;
+  ret = rcr_seccomp_export (s, fd, err);
+  rcr_seccomp_free (s);
+  return ret;
+}
+
 int
 rcr_seccomp_cached_bpf (const char *cache_dir, uint64_t caps, void **bpf, size_t *len, rcr_error_t *err)
 {
@@ -1114,12 +1140,11 @@ rcr_seccomp_cached_bpf (const char *cache_dir, uint64_t caps, void **bpf, size_t
   cleanup_free char *digest = NULL;
   cleanup_free char *path = NULL;
   cleanup_free char *tmp = NULL;
-  struct rcr_seccomp *s = NULL;
   rcr_error_t miss = NULL;
   int fd, ret;
 
   /* everything the compiled program depends on is in the key */
-  key = rcr_strdup_printf ("rcr-seccomp-2 %s libseccomp-%u.%u.%u caps=%llx default", RCR_VERSION, v->major, v->minor,
+  key = rcr_strdup_printf ("rcr-seccomp-3 %s libseccomp-%u.%u.%u caps=%llx default", RCR_VERSION, v->major, v->minor,
                            v->micro, (unsigned long long)caps);
   digest = rcr_sha256_digest (key, strlen (key));
   path = rcr_strdup_printf ("%s/%s.bpf", cache_dir, digest + 7);
@@ -1127,20 +1152,13 @@ rcr_seccomp_cached_bpf (const char *cache_dir, uint64_t caps, void **bpf, size_t
     return 0;
   rcr_error_release (&miss);
 
-  if (rcr_seccomp_default (caps, &s, err) < 0 || rcr_mkdir_p (cache_dir, 0700, err) < 0)
-    {
-      rcr_seccomp_free (s);
-      return -1;
-    }
+  if (rcr_mkdir_p (cache_dir, 0700, err) < 0)
+    return -1;
   tmp = rcr_strdup_printf ("%s.tmp-%d", path, (int)getpid ());
   fd = open (tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0)
-    {
-      rcr_seccomp_free (s);
-      return rcr_make_error (err, errno, "create \"%s\"", tmp);
-    }
-  ret = rcr_seccomp_export (s, fd, err);
-  rcr_seccomp_free (s);
+    return rcr_make_error (err, errno, "create \"%s\"", tmp);
+  ret = write_default_bpf (fd, caps, err);
   close (fd);
   if (ret < 0 || rename (tmp, path) < 0)
     {

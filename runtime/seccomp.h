@@ -33,7 +33,8 @@ void rcr_seccomp_free (struct rcr_seccomp *s);
 
 /* The compiled program (BPF) of the default profile for these capabilities, from a cache
    in cache_dir keyed by everything it depends on (rcr and libseccomp versions, caps);
-   compiled and stored on a miss. Keeps libseccomp's compilation (milliseconds) off the
+   compiled and stored on a miss: the compact compiler's program (seccomp-bpf.c), or
+   libseccomp's when that compiler refuses the rule set. Keeps the compilation off the
    start of every container. Profile files are not cached: their flags (LOG, TSYNC) are
    applied by libseccomp when it loads them. */
 int rcr_seccomp_cached_bpf (const char *cache_dir, uint64_t caps, void **bpf, size_t *len, rcr_error_t *err);

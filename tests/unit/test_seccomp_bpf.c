@@ -952,6 +952,36 @@ test_kernel (void)
   free ((void *)compact.ins);
 }
 
+/* The cache holds the compact program. */
+static void
+test_cache (void)
+{
+  char dir[] = "/tmp/rcr-unit-seccomp-bpf-XXXXXX";
+  void *cached = NULL, *direct = NULL;
+  size_t clen = 0, dlen = 0;
+  rcr_error_t err = NULL;
+  bool ok;
+
+  if (mkdtemp (dir) == NULL)
+    abort ();
+  ok = rcr_seccomp_cached_bpf (dir, podman_caps, &cached, &clen, &err) == 0
+       && rcr_seccomp_default_compact (podman_caps, &direct, &dlen, &err) == 0;
+
+  tap_ok (ok && clen == dlen && memcmp (cached, direct, clen) == 0,
+          "the seccomp cache stores the compact program (%zu bytes)", clen);
+  free (cached);
+  cached = NULL;
+  ok = ok && rcr_seccomp_cached_bpf (dir, podman_caps, &cached, &clen, &err) == 0;
+  tap_ok (ok && clen == dlen && memcmp (cached, direct, clen) == 0, "and reads it back");
+  if (err)
+    printf ("# %s\n", err->msg);
+  rcr_error_release (&err);
+  free (cached);
+  free (direct);
+  rcr_rm_rf (dir, &err);
+  rcr_error_release (&err);
+}
+
 int
 main (void)
 {
@@ -965,5 +995,6 @@ main (void)
   test_refusals ();
   test_mutations ();
   test_kernel ();
+  test_cache ();
   return tap_done ();
 }
