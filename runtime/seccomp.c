@@ -30,6 +30,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "runtime/process.h"
+#include "runtime/seccomp-bpf.h"
 #include "storage/digest.h"
 
 #define PROFILE_MAX_SIZE (4 * 1024 * 1024)
@@ -339,10 +340,22 @@ filter_new (uint32_t default_action, bool spec_allow, scmp_filter_ctx *out, rcr_
   return 0;
 }
 
-static int
-add_arch (scmp_filter_ctx ctx, uint32_t token, rcr_error_t *err)
+/* Where a profile's rules go: a libseccomp filter, or the compact compiler (seccomp-bpf.c)
+   that takes the same calls. */
+struct sink
 {
-  int ret = seccomp_arch_add (ctx, token);
+  scmp_filter_ctx ctx;
+  struct rcr_seccomp_bpf *bpf;
+};
+
+static int
+add_arch (const struct sink *sink, uint32_t token, rcr_error_t *err)
+{
+  int ret;
+
+  if (sink->bpf != NULL)
+    return rcr_seccomp_bpf_add_arch (sink->bpf, token, err);
+  ret = seccomp_arch_add (sink->ctx, token);
   if (ret < 0 && ret != -EEXIST)
     {
       const struct arch_info *a = arch_by_token (token);
@@ -352,7 +365,21 @@ add_arch (scmp_filter_ctx ctx, uint32_t token, rcr_error_t *err)
 }
 
 static int
-add_rule (scmp_filter_ctx ctx, uint32_t default_action, const char *name, uint32_t action,
+add_rule_array (const struct sink *sink, const char *name, uint32_t action, int nr, unsigned int nargs,
+                const struct scmp_arg_cmp *args, rcr_error_t *err)
+{
+  int ret;
+
+  if (sink->bpf != NULL)
+    return rcr_seccomp_bpf_add_rule (sink->bpf, action, nr, nargs, args, err);
+  ret = seccomp_rule_add_array (sink->ctx, action, nr, nargs, args);
+  if (ret < 0)
+    return rcr_make_error (err, -ret, "add seccomp rule for syscall %s", name);
+  return 0;
+}
+
+static int
+add_rule (const struct sink *sink, uint32_t default_action, const char *name, uint32_t action,
           const struct scmp_arg_cmp *args, unsigned int nargs, rcr_error_t *err)
 {
   bool same_arg_twice = false;
@@ -375,13 +402,10 @@ add_rule (scmp_filter_ctx ctx, uint32_t default_action, const char *name, uint32
   /* libseccomp takes one comparison per argument in a rule; like runc and crun, a rule
      with two on the same argument becomes one rule per comparison. */
   if (!same_arg_twice)
-    ret = seccomp_rule_add_array (ctx, action, nr, nargs, args);
-  else
-    for (unsigned int i = 0; i < nargs && ret == 0; i++)
-      ret = seccomp_rule_add_array (ctx, action, nr, 1, &args[i]);
-  if (ret < 0)
-    return rcr_make_error (err, -ret, "add seccomp rule for syscall %s", name);
-  return 0;
+    return add_rule_array (sink, name, action, nr, nargs, args, err);
+  for (unsigned int i = 0; i < nargs && ret == 0; i++)
+    ret = add_rule_array (sink, name, action, nr, 1, &args[i], err);
+  return ret;
 }
 
 static struct rcr_seccomp *
@@ -392,22 +416,21 @@ wrap_filter (scmp_filter_ctx ctx)
   return s;
 }
 
-int
-rcr_seccomp_default (uint64_t caps, struct rcr_seccomp **out, rcr_error_t *err)
+#define DEFAULT_ACTION SCMP_ACT_ERRNO (ENOSYS)
+
+/* The architectures and rules of the default profile that apply with these capabilities,
+   in profile order. */
+static int
+add_default_profile (const struct sink *sink, uint64_t caps, rcr_error_t *err)
 {
-  const uint32_t default_action = SCMP_ACT_ERRNO (ENOSYS);
   const uint32_t native = seccomp_arch_native ();
   const char *arch = native_go_name ();
-  cleanup_scmp scmp_filter_ctx ctx = NULL;
 
-  *out = NULL;
-  if (filter_new (default_action, true, &ctx, err) < 0)
-    return rcr_error_wrap (err, "default seccomp profile");
   for (size_t i = 0; i < N_ELEMENTS (default_arch_map); i++)
     if (default_arch_map[i].native == native)
       for (size_t j = 0; j < N_ELEMENTS (default_arch_map[i].sub) && default_arch_map[i].sub[j]; j++)
-        if (add_arch (ctx, default_arch_map[i].sub[j], err) < 0)
-          return rcr_error_wrap (err, "default seccomp profile");
+        if (add_arch (sink, default_arch_map[i].sub[j], err) < 0)
+          return -1;
 
   for (size_t i = 0; i < N_ELEMENTS (default_rules); i++)
     {
@@ -418,10 +441,45 @@ rcr_seccomp_default (uint64_t caps, struct rcr_seccomp **out, rcr_error_t *err)
       if (r->arches != NULL && !word_in_list (r->arches, arch))
         continue;
       for (const char *const *n = r->names; *n; n++)
-        if (add_rule (ctx, default_action, *n, r->action, r->args, r->nargs, err) < 0)
-          return rcr_error_wrap (err, "default seccomp profile");
+        if (add_rule (sink, DEFAULT_ACTION, *n, r->action, r->args, r->nargs, err) < 0)
+          return -1;
     }
+  return 0;
+}
+
+int
+rcr_seccomp_default (uint64_t caps, struct rcr_seccomp **out, rcr_error_t *err)
+{
+  cleanup_scmp scmp_filter_ctx ctx = NULL;
+
+  *out = NULL;
+  if (filter_new (DEFAULT_ACTION, true, &ctx, err) < 0
+      || add_default_profile (&(struct sink){ .ctx = ctx }, caps, err) < 0)
+    return rcr_error_wrap (err, "default seccomp profile");
   *out = wrap_filter (steal_pointer (&ctx));
+  return 0;
+}
+
+int
+rcr_seccomp_default_compact (uint64_t caps, void **bpf, size_t *len, rcr_error_t *err)
+{
+  struct rcr_seccomp_bpf *b = NULL;
+  struct sock_filter *prog = NULL;
+  size_t n = 0;
+  int ret;
+
+  *bpf = NULL;
+  *len = 0;
+  ret = rcr_seccomp_bpf_new (DEFAULT_ACTION, &b, err);
+  if (ret == 0)
+    ret = add_default_profile (&(struct sink){ .bpf = b }, caps, err);
+  if (ret == 0)
+    ret = rcr_seccomp_bpf_compile (b, &prog, &n, err);
+  rcr_seccomp_bpf_free (b);
+  if (ret < 0)
+    return rcr_error_wrap (err, "default seccomp profile");
+  *bpf = prog;
+  *len = n * sizeof (*prog);
   return 0;
 }
 
@@ -765,7 +823,7 @@ add_profile_arch (const struct profile *p, const char *where, json_object *name,
   if (a == NULL)
     return profile_error (err, p, "%s: unknown architecture %s (expected a name such as SCMP_ARCH_X86_64)", where,
                           json_object_to_json_string (name));
-  if (add_arch (p->ctx, a->token, err) < 0)
+  if (add_arch (&(struct sink){ .ctx = p->ctx }, a->token, err) < 0)
     return rcr_error_wrap (err, "seccomp profile \"%s\": %s", p->path, where);
   return 0;
 }
@@ -927,7 +985,7 @@ parse_syscall_entry (struct profile *p, size_t index, json_object *entry, rcr_er
     return 0;
 
   for (const char **n = names; *n; n++)
-    if (add_rule (p->ctx, p->default_action, *n, action, args, nargs, err) < 0)
+    if (add_rule (&(struct sink){ .ctx = p->ctx }, p->default_action, *n, action, args, nargs, err) < 0)
       return rcr_error_wrap (err, "seccomp profile \"%s\": syscalls[%zu]", p->path, index);
   return 0;
 }
@@ -1048,6 +1106,32 @@ rcr_seccomp_load_bpf (const void *bpf, size_t len, rcr_error_t *err)
   return rcr_make_error (err, errno, "load seccomp filter");
 }
 
+/* The default profile's program into fd: the compact compiler's, or libseccomp's when the
+   compiler refuses the rule set. */
+static int
+write_default_bpf (int fd, uint64_t caps, rcr_error_t *err)
+{
+  cleanup_free void *prog = NULL;
+  struct rcr_seccomp *s = NULL;
+  rcr_error_t refused = NULL;
+  size_t len;
+  int ret;
+
+  if (rcr_seccomp_default_compact (caps, &prog, &len, &refused) == 0)
+    {
+      if (rcr_write_all (fd, prog, len) < 0)
+        return rcr_make_error (err, errno, "write the seccomp filter");
+      return 0;
+    }
+  rcr_debug ("seccomp: %s; using libseccomp's program", refused->msg);
+  rcr_error_release (&refused);
+  if (rcr_seccomp_default (caps, &s, err) < 0)
+    return -1;
+  ret = rcr_seccomp_export (s, fd, err);
+  rcr_seccomp_free (s);
+  return ret;
+}
+
 int
 rcr_seccomp_cached_bpf (const char *cache_dir, uint64_t caps, void **bpf, size_t *len, rcr_error_t *err)
 {
@@ -1056,12 +1140,11 @@ rcr_seccomp_cached_bpf (const char *cache_dir, uint64_t caps, void **bpf, size_t
   cleanup_free char *digest = NULL;
   cleanup_free char *path = NULL;
   cleanup_free char *tmp = NULL;
-  struct rcr_seccomp *s = NULL;
   rcr_error_t miss = NULL;
   int fd, ret;
 
   /* everything the compiled program depends on is in the key */
-  key = rcr_strdup_printf ("rcr-seccomp-2 %s libseccomp-%u.%u.%u caps=%llx default", RCR_VERSION, v->major, v->minor,
+  key = rcr_strdup_printf ("rcr-seccomp-3 %s libseccomp-%u.%u.%u caps=%llx default", RCR_VERSION, v->major, v->minor,
                            v->micro, (unsigned long long)caps);
   digest = rcr_sha256_digest (key, strlen (key));
   path = rcr_strdup_printf ("%s/%s.bpf", cache_dir, digest + 7);
@@ -1069,20 +1152,13 @@ rcr_seccomp_cached_bpf (const char *cache_dir, uint64_t caps, void **bpf, size_t
     return 0;
   rcr_error_release (&miss);
 
-  if (rcr_seccomp_default (caps, &s, err) < 0 || rcr_mkdir_p (cache_dir, 0700, err) < 0)
-    {
-      rcr_seccomp_free (s);
-      return -1;
-    }
+  if (rcr_mkdir_p (cache_dir, 0700, err) < 0)
+    return -1;
   tmp = rcr_strdup_printf ("%s.tmp-%d", path, (int)getpid ());
   fd = open (tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0)
-    {
-      rcr_seccomp_free (s);
-      return rcr_make_error (err, errno, "create \"%s\"", tmp);
-    }
-  ret = rcr_seccomp_export (s, fd, err);
-  rcr_seccomp_free (s);
+    return rcr_make_error (err, errno, "create \"%s\"", tmp);
+  ret = write_default_bpf (fd, caps, err);
   close (fd);
   if (ret < 0 || rename (tmp, path) < 0)
     {

@@ -18,6 +18,10 @@ struct rcr_seccomp;
    `caps` (the container's effective capability set as a bit mask of CAP_* numbers). */
 int rcr_seccomp_default (uint64_t caps, struct rcr_seccomp **out, rcr_error_t *err);
 
+/* The default profile as a short classic BPF program with libseccomp's meaning (see
+   seccomp-bpf.c); an error when the compact compiler does not cover the rule set. */
+int rcr_seccomp_default_compact (uint64_t caps, void **bpf, size_t *len, rcr_error_t *err);
+
 /* A profile in the OCI / Docker seccomp JSON format (what --security-opt seccomp=FILE takes). */
 int rcr_seccomp_from_file (const char *path, uint64_t caps, struct rcr_seccomp **out, rcr_error_t *err);
 
@@ -29,7 +33,8 @@ void rcr_seccomp_free (struct rcr_seccomp *s);
 
 /* The compiled program (BPF) of the default profile for these capabilities, from a cache
    in cache_dir keyed by everything it depends on (rcr and libseccomp versions, caps);
-   compiled and stored on a miss. Keeps libseccomp's compilation (milliseconds) off the
+   compiled and stored on a miss: the compact compiler's program (seccomp-bpf.c), or
+   libseccomp's when that compiler refuses the rule set. Keeps the compilation off the
    start of every container. Profile files are not cached: their flags (LOG, TSYNC) are
    applied by libseccomp when it loads them. */
 int rcr_seccomp_cached_bpf (const char *cache_dir, uint64_t caps, void **bpf, size_t *len, rcr_error_t *err);
