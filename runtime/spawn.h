@@ -83,9 +83,11 @@ struct rcr_spawned
                      rcr_fuse_overlayfs_reap once the container is gone */
 };
 
-/* Status of a spawn error whose command could not be found (→ exit 127) or run (→ 126). */
-#define RCR_SPAWN_NOT_FOUND ENOENT
-#define RCR_SPAWN_CANNOT_INVOKE EACCES
+/* Status of a spawn error whose command could not be found (→ exit 127) or run (→ 126).
+   Values no errno takes: any other error of a start keeps its errno as its status, and an
+   ENOENT of rcr's own (a missing newuidmap, a vanished bind source) means 125. */
+#define RCR_SPAWN_NOT_FOUND 0x10127
+#define RCR_SPAWN_CANNOT_INVOKE 0x10126
 
 /* Creates the container's namespaces and first process, which is running the user's
    command when this returns 0. An error raised inside the container comes back as

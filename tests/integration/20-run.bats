@@ -142,6 +142,18 @@ no_containers() {
   rcr rm "$id"
 }
 
+@test "exit status 125: rcr's own EACCES before the container exists is not 'cannot invoke' (126)" {
+  rcr create alpine true
+  id=$output
+  mkdir -p "$RCR_TEST_STORE/run/containers"
+  rm -rf "${RCR_TEST_STORE:?}/run/containers/$id"
+  chmod 0500 "$RCR_TEST_STORE/run/containers"
+  rcr 125 start -a "$id"
+  chmod 0700 "$RCR_TEST_STORE/run/containers"
+  assert_contains "$stderr" "Permission denied"
+  rcr rm "$id"
+}
+
 @test "exit status 125: options that are not implemented yet are refused, never ignored" {
   rcr 125 run --rm --memory 64m alpine true
   assert_contains "$stderr" "not implemented"
