@@ -714,6 +714,23 @@ rm_cb (void *arg, rcr_error_t *err)
 }
 
 int
+rcr_rm_rf_as_container (const struct rcr_context *ctx, const char *path, rcr_error_t *err)
+{
+  rcr_error_t tmp = NULL;
+
+  if (rcr_rm_rf (path, &tmp) == 0)
+    return 0;
+  if (!ctx->paths.rootless)
+    {
+      *err = tmp;
+      return -1;
+    }
+  rcr_error_release (&tmp);
+  /* files of subordinate ids: removed from inside a user namespace that maps them */
+  return rcr_userns_run_mapped (rm_cb, (void *)path, 0, NULL, err);
+}
+
+int
 rcr_container_delete (const struct rcr_context *ctx, struct rcr_container *c, rcr_error_t *err)
 {
   rcr_error_t tmp = NULL;

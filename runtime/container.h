@@ -56,6 +56,10 @@ bool rcr_container_has_run_file (const struct rcr_container *c, const char *file
 int rcr_container_save_state (const struct rcr_context *ctx, struct rcr_container *c, rcr_error_t *err);
 
 /* Deletes everything of a stopped container. */
+/* rm -rf of PATH under a container's directory, some of whose files may belong to
+   subordinate ids (removed from a mapped user namespace then). */
+int rcr_rm_rf_as_container (const struct rcr_context *ctx, const char *path, rcr_error_t *err);
+
 int rcr_container_delete (const struct rcr_context *ctx, struct rcr_container *c, rcr_error_t *err);
 
 /* True while pid is alive and still the process that started at start_time. */

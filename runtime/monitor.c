@@ -230,7 +230,8 @@ build_spawn (const struct rcr_context *ctx, struct rcr_container *c, struct spaw
     {
       cleanup_free char *scratch = rcr_strdup_printf ("%s/work/work", c->dir);
       struct stat st;
-      if (lstat (scratch, &st) == 0 && rcr_rm_rf (scratch, err) < 0)
+      /* the kernel made it as the container's root, which is not us under keep-id */
+      if (lstat (scratch, &st) == 0 && rcr_rm_rf_as_container (ctx, scratch, err) < 0)
         return rcr_error_wrap (err, "clear overlay's work directory of container %s", c->id);
     }
   s->sc.privileged = privileged;
@@ -784,13 +785,10 @@ start_meanwhile (void *arg, rcr_error_t *err)
 {
   struct start_meanwhile *m = arg;
   /* the marker tells a container that ran from one never started once the run directory
-     is gone; a --rm container is gone with its run */
-  if (!rcr_json_get_bool (m->c->config, "autoRemove", false))
-    {
-      int fd = open (m->started, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-      if (fd >= 0)
-        close (fd);
-    }
+     is gone (a --rm container too: its monitor may die with the machine) */
+  int fd = open (m->started, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    close (fd);
   m->c->state.monitor_start_time = rcr_pid_start_time (getpid ());
   rcr_exit_codes_prune (m->ctx);
   return rcr_container_write_run_files (m->c, err);

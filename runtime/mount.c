@@ -386,7 +386,8 @@ rcr_mount_overlay (char **lower, size_t n_lower, const char *upper, const char *
     return rcr_make_error (err, errno, "overlay: set upper and work dirs");
   if (userxattr && sys_fsconfig (fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
     return rcr_make_error (err, errno, "overlay: userxattr");
-  if (volatile_upper && sys_fsconfig (fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0)
+  /* an optimisation only: kernels before 5.10 do not know it (EINVAL), mount without */
+  if (volatile_upper && sys_fsconfig (fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0 && errno != EINVAL)
     return rcr_make_error (err, errno, "overlay: volatile");
   if (sys_fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return rcr_make_error (err, errno, "create overlay (%zu layers)", n_lower);
@@ -426,7 +427,7 @@ classic:
         || (upper && sys_fsconfig (fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0)
         || (work && sys_fsconfig (fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
         || (userxattr && sys_fsconfig (fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
-        || (volatile_upper && sys_fsconfig (fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0)
+        || (volatile_upper && sys_fsconfig (fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0 && errno != EINVAL)
         || sys_fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
       {
         int r = rcr_make_error (err, errno, "create overlay (%zu layers)", n_lower);

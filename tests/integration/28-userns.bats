@@ -78,6 +78,30 @@ teardown() {
   assert_equal "$output" "[]"
 }
 
+# a process that no longer runs (a zombie waiting for a reaper counts as gone)
+pid_gone() {
+  local state
+  state=$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 0
+  [ "$state" = Z ]
+}
+
+@test "keep-id --rm: after its monitor is SIGKILLed the container starts again (overlay's work dir is the container root's)" {
+  # the first run waits to be killed, the second ends at once (the upper layer stays)
+  rcr run -d --rm --userns=keep-id --name kid-orphan alpine sh -c 'test -e /tmp/ran && exit 7; touch /tmp/ran; sleep 1000'
+  id=$output
+  rcr inspect --format '{{.State.ConmonPid}} {{.State.Pid}}' "$id"
+  read -r monitor pid <<<"$output"
+  kill -KILL "$monitor"
+  wait_until 50 0.1 pid_gone "$monitor"
+  # the next rcr command sees the monitor dead and ends the container process
+  rcr ps -a
+  wait_until 50 0.1 pid_gone "$pid"
+  # work/work (and the volatile marker the kernel left in it) belong to the container's
+  # root, a subordinate id under keep-id: a start removes them from inside
+  rcr 7 start -a "$id"
+  [ ! -e "$RCR_TEST_STORE/root/containers/$id" ]
+}
+
 @test "keep-id: one shifted copy per image, reused, and removed with the image" {
   local store top_a top_m
   store=$(store_dir)
