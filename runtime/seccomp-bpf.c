@@ -349,8 +349,12 @@ add_abi_rule (struct rcr_seccomp_bpf *b, const struct abi *abi, int nr, uint32_t
         }
       else
         {
+          /* a value with bits outside its mask: whether libseccomp masks it too is not
+             something this compiler guesses at */
+          if ((a->datum_b & ~a->datum_a) != 0)
+            return rcr_make_error (err, ENOTSUP, "compact seccomp filter: a masked value with bits outside its mask");
           c.mask = a->datum_a;
-          c.datum = a->datum_b & a->datum_a;
+          c.datum = a->datum_b;
         }
       /* libseccomp would compare only the low word on a 32-bit ABI: refused, not copied */
       if ((c.mask & c.datum & ~width) != 0 || (a->op == SCMP_CMP_MASKED_EQ && (c.mask & ~width) != 0))
