@@ -43,13 +43,6 @@ is_status() {
   [ "$(status_of "$1")" = "$2" ]
 }
 
-# pid_gone PID: the process no longer runs (a zombie waiting for a reaper counts as gone)
-pid_gone() {
-  local state
-  state=$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 0
-  [ "$state" = Z ]
-}
-
 # logs_have CTR TEXT: the container's log holds TEXT
 logs_have() {
   r logs "$1" 2>&1 | grep -q "$2"

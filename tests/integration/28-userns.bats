@@ -78,13 +78,6 @@ teardown() {
   assert_equal "$output" "[]"
 }
 
-# a process that no longer runs (a zombie waiting for a reaper counts as gone)
-pid_gone() {
-  local state
-  state=$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 0
-  [ "$state" = Z ]
-}
-
 @test "keep-id --rm: after its monitor is SIGKILLed the container starts again (overlay's work dir is the container root's)" {
   # the first run waits to be killed, the second ends at once (the upper layer stays)
   rcr run -d --rm --userns=keep-id --name kid-orphan alpine sh -c 'test -e /tmp/ran && exit 7; touch /tmp/ran; sleep 1000'

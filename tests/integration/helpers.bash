@@ -182,6 +182,13 @@ sorted_expect() {
 
 # ---- containers ----
 
+# pid_gone PID: the process no longer runs (a zombie waiting for a reaper counts as gone)
+pid_gone() {
+  local state
+  state=$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 0
+  [ "$state" = Z ]
+}
+
 # wait_until TRIES DELAY CMD...: runs CMD until it succeeds, at most TRIES times DELAY
 # seconds apart; fails when it never did.
 wait_until() {
