@@ -289,7 +289,8 @@ rcr_container_write_run_files (const struct rcr_container *c, rcr_error_t *err)
   path = rcr_strdup_printf ("%s/.containerenv", dir);
   if (write_text (path, "", err) < 0)
     return -1;
-  if (host_net)
+  /* which files there are is rcr_container_has_run_file's to say (the bind list asks it) */
+  if (rcr_container_has_run_file (c, "resolv.conf"))
     {
       cleanup_free char *resolv = NULL;
       free (path);
