@@ -769,10 +769,9 @@ block_signals (sigset_t *old)
   return signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/* Runs the container to its end; called in the process that is its monitor. ready() is
-   told once the command runs (or why it could not). */
-/* What the container needs only once it is mapped, done while the id-map helpers run:
-   the files rcr binds in (written for every start) and the "has run" marker. */
+/* Work of the monitor's that the container needs only once it is mapped (or not at all),
+   done while the id-map helpers run: the files rcr binds in (written for every start),
+   the "has run" marker, the monitor's own start time and the prune of old exit codes. */
 struct start_meanwhile
 {
   const struct rcr_context *ctx;
@@ -794,6 +793,8 @@ start_meanwhile (void *arg, rcr_error_t *err)
   return rcr_container_write_run_files (m->c, err);
 }
 
+/* Runs the container to its end; called in the process that is its monitor. ready() is
+   told once the command runs (or why it could not). */
 static int
 monitor_run (const struct rcr_context *ctx, struct rcr_container *c, const struct rcr_start_opts *o, bool terminal,
              void (*ready) (void *arg, int status, const char *msg), void *ready_arg, int *exit_code, rcr_error_t *err)
