@@ -721,31 +721,21 @@ rcr_rm_rf_as_container (const struct rcr_context *ctx, const char *path, rcr_err
 
   if (rcr_rm_rf (path, &tmp) == 0)
     return 0;
-  if (!ctx->paths.rootless)
-    {
-      *err = tmp;
-      return -1;
-    }
   rcr_error_release (&tmp);
   /* files of subordinate ids: removed from inside a user namespace that maps them */
-  return rcr_userns_run_mapped (rm_cb, (void *)path, 0, NULL, err);
+  if (ctx->paths.rootless)
+    return rcr_userns_run_mapped (rm_cb, (void *)path, 0, NULL, err);
+  return rcr_rm_rf (path, err);
 }
 
 int
 rcr_container_delete (const struct rcr_context *ctx, struct rcr_container *c, rcr_error_t *err)
 {
-  rcr_error_t tmp = NULL;
-
   /* the state first: a half-deleted container is then simply gone for `ps` */
   if (rcr_rm_rf (c->run_dir, err) < 0)
     return -1;
-  if (rcr_rm_rf (c->dir, &tmp) == 0)
-    return 0;
-  rcr_error_release (&tmp);
   /* the writable layer holds files of subordinate ids */
-  if (ctx->paths.rootless)
-    return rcr_userns_run_mapped (rm_cb, c->dir, 0, NULL, err);
-  return rcr_rm_rf (c->dir, err);
+  return rcr_rm_rf_as_container (ctx, c->dir, err);
 }
 
 bool
